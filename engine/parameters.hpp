@@ -1,0 +1,73 @@
+// engine/parameters.hpp — one network's parameters and gradients, each in ONE flat contiguous buffer.
+//
+// Layers reserve named blocks (e.g. "l1.weight" (out, in), "l1.bias" (1, out)) while the network is
+// built, then view into the buffers by offset. Everything that touches all parameters is then a single
+// loop over the flat buffers: zeroing gradients, copying, the soft target update, Adam, save and load.
+//
+// Serialization: to_bytes() is a JSON header (scalar type, the block layout) followed by the raw
+// values; from_bytes() refuses anything whose layout differs and says which field. save()/load() wrap
+// that in the checksummed container of engine/atomic_file.hpp and write atomically.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/rng.hpp"
+#include "engine/tensor.hpp"
+
+namespace mtf {
+
+template <class T>
+class Parameters {
+ public:
+  struct Block {
+    std::string name;
+    Index rows = 0, cols = 0;
+    std::size_t offset = 0;
+    std::size_t size() const { return std::size_t(rows * cols); }
+  };
+
+  Parameters() = default;
+  /// Reserves a (rows, cols) block and returns its offset. Values and gradients start at zero.
+  std::size_t add(const std::string& name, Index rows, Index cols);
+
+  std::size_t size() const { return values_.size(); }
+  T* values() { return values_.data(); }
+  const T* values() const { return values_.data(); }
+  T* grads() { return grads_.data(); }
+  const T* grads() const { return grads_.data(); }
+  const std::vector<Block>& blocks() const { return blocks_; }
+  const Block& block(const std::string& name) const;
+  MapR<T> value(const Block& b) { return MapR<T>(values_.data() + b.offset, b.rows, b.cols); }
+  MapR<T> grad(const Block& b) { return MapR<T>(grads_.data() + b.offset, b.rows, b.cols); }
+
+  void zero_grad();
+  /// theta <- src.theta (layouts must match).
+  void copy_from(const Parameters& src);
+  /// Soft target update theta' <- eta * src.theta + (1 - eta) * theta' (this is theta').
+  void soft_update_from(const Parameters& src, T eta);
+  /// Fills [offset, offset + count) with U(-bound, bound) from rng.
+  void fill_uniform(std::size_t offset, std::size_t count, T bound, Rng& rng);
+  /// True when every value is finite.
+  bool all_finite() const;
+
+  /// {"scalar": "float32"|"float64", "blocks": [{"name", "rows", "cols"}...], "count": N}
+  nlohmann::json layout() const;
+  std::string to_bytes() const;
+  /// `context` names the source in error messages (e.g. "ckpt.bin: network \"critic\"").
+  void from_bytes(std::string_view bytes, const std::string& context);
+  void save(const std::string& path) const;
+  void load(const std::string& path);
+
+ private:
+  void require_same_layout(const Parameters& other, const char* what) const;
+  std::vector<Block> blocks_;
+  std::vector<T> values_;
+  std::vector<T> grads_;
+};
+
+extern template class Parameters<float>;
+extern template class Parameters<double>;
+
+}  // namespace mtf

@@ -1,0 +1,54 @@
+// engine/rng.hpp — the project's one random number generator.
+//
+// xoshiro256** seeded through splitmix64. Every random draw in the library (initialization, minibatch
+// indices, VAE noise, exploration, the simulator) comes from an Rng passed in by its owner, so a run is a
+// pure function of its seeds. The distributions are written here rather than taken from <random>,
+// whose distributions are implementation-defined: the same seed gives the same bits with any standard
+// library. The state is four words and can be saved in a checkpoint.
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace mtf {
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed = 0) { reseed(seed); }
+  void reseed(std::uint64_t seed);
+
+  /// Next raw 64-bit output.
+  std::uint64_t next_u64();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform();
+  /// Uniform in [lo, hi).
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// Standard normal (Box–Muller on two uniforms; the second value is cached).
+  double normal();
+  double normal(double mean, double stddev) { return mean + stddev * normal(); }
+  /// Uniform integer in [0, n) without modulo bias (Lemire's method); n > 0.
+  std::uint64_t below(std::uint64_t n);
+  /// Bernoulli(p).
+  bool bernoulli(double p) { return uniform() < p; }
+  /// A new generator whose stream is independent of this one (seeded from this one's output).
+  Rng split() { return Rng(next_u64()); }
+
+  /// Full state for checkpoints: the four words, the cached normal and whether it is valid.
+  struct State {
+    std::array<std::uint64_t, 4> s;
+    double cached_normal;
+    bool has_cached_normal;
+  };
+  State state() const { return {s_, cached_normal_, has_cached_normal_}; }
+  void set_state(const State& st) {
+    s_ = st.s;
+    cached_normal_ = st.cached_normal;
+    has_cached_normal_ = st.has_cached_normal;
+  }
+
+ private:
+  std::array<std::uint64_t, 4> s_{};
+  double cached_normal_ = 0.0;
+  bool has_cached_normal_ = false;
+};
+
+}  // namespace mtf

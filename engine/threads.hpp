@@ -1,0 +1,48 @@
+// engine/threads.hpp — the engine's thread count.
+//
+// Threading has exactly one owner per kernel: the engine's GEMM splits the rows of its output across
+// OpenMP threads (each thread runs Eigen's single-threaded GEMM kernel — Eigen itself is built with
+// EIGEN_DONT_PARALLELIZE), and large elementwise kernels split their flat range. Nothing is nested: a
+// kernel called from inside a parallel region runs sequentially. No kernel splits a reduction across
+// threads, so results do not depend on the thread count.
+#pragma once
+#include <cstddef>
+
+namespace mtf {
+
+/// Sets the number of threads the engine's kernels use (calls omp_set_num_threads). n >= 1.
+void set_num_threads(int n);
+/// The number of threads the engine's kernels will use.
+int num_threads();
+/// True when the caller is already inside an OpenMP parallel region (kernels then run sequentially).
+bool in_parallel_region();
+
+/// Runs body(begin, end) over [0, n) in contiguous chunks, split across threads when n >= min_parallel.
+/// Chunk boundaries depend on the thread count; bodies must be elementwise (no cross-chunk reduction).
+template <class Body>
+void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& body);
+
+}  // namespace mtf
+
+#include <omp.h>
+
+namespace mtf {
+
+template <class Body>
+void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& body) {
+  const int threads = (n >= min_parallel && !omp_in_parallel()) ? omp_get_max_threads() : 1;
+  if (threads <= 1) {
+    body(std::ptrdiff_t(0), n);
+    return;
+  }
+  // Chunks rounded to 16 elements (one AVX-512 register of floats) so vector loops stay aligned.
+  const std::ptrdiff_t chunk = ((n + threads - 1) / threads + 15) & ~std::ptrdiff_t(15);
+#pragma omp parallel num_threads(threads)
+  {
+    const std::ptrdiff_t begin = std::ptrdiff_t(omp_get_thread_num()) * chunk;
+    const std::ptrdiff_t end = begin + chunk < n ? begin + chunk : n;
+    if (begin < end) body(begin, end);
+  }
+}
+
+}  // namespace mtf

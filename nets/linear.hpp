@@ -1,0 +1,50 @@
+// nets/linear.hpp — a fully connected layer: a view into a network's flat parameter buffer.
+//
+// It owns no memory: it remembers where its weight (out, in) and bias (1, out) blocks sit in the
+// network's Parameters and records engine/ops/linear on a tape. Initialization is PyTorch's nn.Linear
+// default: W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5) reduces to that).
+#pragma once
+#include <cmath>
+#include <string>
+
+#include "engine/ops/linear.hpp"
+#include "engine/parameters.hpp"
+#include "engine/rng.hpp"
+
+namespace mtf {
+
+/// Whether a forward call accumulates parameter gradients. Skip is for a network that only passes
+/// gradients through to its input (the critic inside the actor loss): no weight gradients are formed.
+enum class ParamGrad { Accumulate, Skip };
+
+template <class T>
+class Linear {
+ public:
+  Linear() = default;
+  /// Reserves "<name>.weight" (out, in) and "<name>.bias" (1, out) in `params`.
+  Linear(Parameters<T>& params, const std::string& name, Index in, Index out)
+      : in_(in), out_(out), offset_(params.add(name + ".weight", out, in)) {
+    params.add(name + ".bias", 1, out);  // directly after the weight: the op expects W then b
+  }
+
+  /// x: (B, in) -> (B, out)
+  Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate) const {
+    assert(tape.cols(x) == in_ && "Linear::forward: input width differs from the layer's");
+    T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
+    return ops::linear(tape, x, out_, params.values() + offset_, param_grad);
+  }
+
+  void init(Parameters<T>& params, Rng& rng) const {
+    const T bound = T(1) / std::sqrt(T(in_));
+    params.fill_uniform(offset_, std::size_t(in_ * out_ + out_), bound, rng);
+  }
+
+  Index in() const { return in_; }
+  Index out() const { return out_; }
+
+ private:
+  Index in_ = 0, out_ = 0;
+  std::size_t offset_ = 0;
+};
+
+}  // namespace mtf

@@ -1,0 +1,58 @@
+#include "nets/mlp.hpp"
+
+#include <stdexcept>
+
+namespace mtf {
+
+Activation parse_activation(const std::string& name) {
+  if (name == "identity") return Activation::Identity;
+  if (name == "relu") return Activation::Relu;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  throw std::invalid_argument("unknown activation \"" + name +
+                              "\" (expected identity, relu, tanh or sigmoid)");
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::Identity: return "identity";
+    case Activation::Relu: return "relu";
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+  }
+  return "?";
+}
+
+template <class T>
+MlpLayers<T>::MlpLayers(Parameters<T>& params, const std::string& name, const MlpSpec& spec)
+    : spec_(spec) {
+  if (spec.in <= 0 || spec.widths.empty())
+    throw std::invalid_argument("MlpSpec for \"" + name + "\": need in > 0 and at least one width");
+  Index in = spec.in;
+  for (std::size_t i = 0; i < spec.widths.size(); ++i) {
+    if (spec.widths[i] <= 0)
+      throw std::invalid_argument("MlpSpec for \"" + name + "\": width " + std::to_string(i) +
+                                  " must be positive");
+    layers_.emplace_back(params, name + ".l" + std::to_string(i), in, spec.widths[i]);
+    in = spec.widths[i];
+  }
+}
+
+template <class T>
+Var MlpLayers<T>::forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    x = layers_[i].forward(tape, params, x, grad);
+    x = apply_activation(tape, x, i + 1 < layers_.size() ? spec_.hidden : spec_.output);
+  }
+  return x;
+}
+
+template <class T>
+void MlpLayers<T>::init(Parameters<T>& params, Rng& rng) const {
+  for (const auto& l : layers_) l.init(params, rng);
+}
+
+template class MlpLayers<float>;
+template class MlpLayers<double>;
+
+}  // namespace mtf

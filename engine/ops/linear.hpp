@@ -41,7 +41,12 @@ struct Linear {
 /// y = x W^T + b with W, b at `param` (W row-major (out, in), then b). With `param_grad` non-null the
 /// backward pass accumulates dW, db there; with nullptr the layer is treated as frozen for this call.
 template <class T>
-Var linear(Tape<T>& t, Var x, Index out, const T* param, T* param_grad) {
+struct NonDeduced {
+  using type = T;
+};
+template <class T>
+Var linear(Tape<T>& t, Var x, Index out, const typename NonDeduced<T>::type* param,
+           typename NonDeduced<T>::type* param_grad) {
   OpAttrs<T> at;
   at.param = param;
   at.param_grad = param_grad;

@@ -1,0 +1,88 @@
+// tests/engine/gemm_test.cpp — the engine's GEMM against the naive triple loop for all transposition
+// cases, accumulate vs overwrite, threaded splits, identical bits for 1 and 2 threads, and no heap
+// allocation once its buffers are warm.
+#include "engine/gemm.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "engine/threads.hpp"
+#include "tests/support/alloc_counter.hpp"
+#include "tests/support/random.hpp"
+
+using namespace mtf;
+
+namespace {
+// Stored shapes for op(A) (m x k) and op(B) (k x n) under the given transpositions.
+template <class T>
+struct Problem {
+  Index m, n, k;
+  Trans ta, tb;
+  MatrixR<T> a, b, c0;
+  Problem(Index m_, Index n_, Index k_, Trans ta_, Trans tb_, Rng& rng) : m(m_), n(n_), k(k_), ta(ta_), tb(tb_) {
+    a = test::normal_matrix<T>(ta == Trans::No ? m : k, ta == Trans::No ? k : m, rng);
+    b = test::normal_matrix<T>(tb == Trans::No ? k : n, tb == Trans::No ? n : k, rng);
+    c0 = test::normal_matrix<T>(m, n, rng);
+  }
+  MatrixR<T> run(bool accumulate, bool naive) const {
+    MatrixR<T> c = c0;
+    auto f = naive ? &gemm_naive<T> : &gemm<T>;
+    f(ta, tb, m, n, k, a.data(), a.cols(), b.data(), b.cols(), c.data(), n, accumulate);
+    return c;
+  }
+};
+}  // namespace
+
+TEST_CASE("gemm matches the naive kernel in every transposition case", "[gemm]") {
+  Rng rng(70);
+  for (Trans ta : {Trans::No, Trans::Yes})
+    for (Trans tb : {Trans::No, Trans::Yes})
+      for (auto [m, n, k] : {std::tuple<Index, Index, Index>{1, 1, 1}, {3, 5, 7}, {64, 33, 17}, {130, 70, 300}}) {
+        Problem<double> p(m, n, k, ta, tb, rng);
+        for (bool acc : {false, true}) {
+          INFO("m=" << m << " n=" << n << " k=" << k << " ta=" << int(ta) << " tb=" << int(tb) << " acc=" << acc);
+          REQUIRE(p.run(acc, false).isApprox(p.run(acc, true), 1e-12));
+        }
+      }
+}
+
+TEST_CASE("gemm with k = 0 writes zeros or leaves C unchanged", "[gemm]") {
+  Rng rng(71);
+  Problem<float> p(4, 3, 0, Trans::No, Trans::No, rng);
+  REQUIRE(p.run(false, false).isZero());
+  REQUIRE(p.run(true, false) == p.c0);
+}
+
+TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
+  Rng rng(72);
+  const int before = num_threads();
+  // Shapes of the BCQ layers (batch 256 and the 2560-row target pass); big enough to split.
+  for (auto [m, n, k, ta, tb] : {std::tuple<Index, Index, Index, Trans, Trans>{256, 750, 76, Trans::No, Trans::Yes},
+                                 {2560, 750, 750, Trans::No, Trans::Yes},
+                                 {256, 400, 300, Trans::No, Trans::No},
+                                 {750, 750, 256, Trans::Yes, Trans::No},
+                                 {37, 300, 400, Trans::Yes, Trans::No}}) {
+    Problem<float> p(m, n, k, ta, tb, rng);
+    set_num_threads(1);
+    const MatrixR<float> one = p.run(true, false);
+    set_num_threads(2);
+    const MatrixR<float> two = p.run(true, false);
+    INFO("m=" << m << " n=" << n << " k=" << k);
+    REQUIRE(std::memcmp(one.data(), two.data(), sizeof(float) * one.size()) == 0);
+    REQUIRE(one.isApprox(p.run(true, true), 1e-4f));
+  }
+  set_num_threads(before);
+}
+
+TEST_CASE("gemm allocates nothing once warm", "[gemm][alloc]") {
+  if (!test::allocation_counting_available()) return;
+  Rng rng(73);
+  Problem<float> p(256, 750, 750, Trans::No, Trans::Yes, rng);
+  MatrixR<float> c(256, 750);
+  auto call = [&] { gemm(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), c.data(), p.n, false); };
+  call();
+  call();
+  test::CountAllocations count;
+  for (int i = 0; i < 5; ++i) call();
+  REQUIRE(count.counts().heap == 0);
+}

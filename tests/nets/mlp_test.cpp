@@ -1,3 +1,358 @@
+// tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, zero allocations in
+// steady state, determinism (same seed; 1 vs 2 threads) and activation parsing.
+//
+// Fixture: tests/fixtures/engine/mlp_forward_backward.json, written by
+// tests/fixtures/gen_engine_fixtures.py (inputs drawn in float32, references computed in float64).
+// The float engine and the double engine are both held to 1e-5 relative or 1e-7 absolute.
 #include "nets/mlp.hpp"
+
 #include <catch2/catch.hpp>
-TEST_CASE("placeholder", "[mlp]") { REQUIRE(true); }
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/adam.hpp"
+#include "engine/ops/loss.hpp"
+#include "engine/threads.hpp"
+#include "tests/support/alloc_counter.hpp"
+
+using namespace mtf;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+namespace {
+
+constexpr double kRel = 1e-5;
+constexpr double kAbs = 1e-7;
+
+nlohmann::json load_fixture(const std::string& name) {
+  const std::string path = std::string(MTF_TEST_DATA_DIR) + "/engine/" + name;
+  std::ifstream in(path);
+  if (!in) FAIL("cannot open fixture " << path << " (run /usr/bin/python3 tests/fixtures/gen_engine_fixtures.py)");
+  return nlohmann::json::parse(in);
+}
+
+/// Largest errors seen while comparing, for the record.
+struct Errors {
+  double abs = 0;  // max |got - want|
+  double rel = 0;  // max |got - want| / |want| over elements with |want| >= 1e-6
+  void add(const Errors& e) {
+    abs = std::max(abs, e.abs);
+    rel = std::max(rel, e.rel);
+  }
+};
+
+/// Asserts got[i] ~ want[i] (within kRel relative or kAbs absolute) for every element.
+template <class T>
+Errors require_close(const std::string& what, const T* got, const std::vector<double>& want) {
+  Errors e;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO(what << "[" << i << "]");
+    REQUIRE_THAT(double(got[i]), WithinRel(want[i], kRel) || WithinAbs(want[i], kAbs));
+    const double err = std::abs(double(got[i]) - want[i]);
+    e.abs = std::max(e.abs, err);
+    if (std::abs(want[i]) >= 1e-6) e.rel = std::max(e.rel, err / std::abs(want[i]));
+  }
+  return e;
+}
+
+template <class T>
+MatrixR<T> matrix_from(const nlohmann::json& values, Index rows, Index cols) {
+  const auto v = values.get<std::vector<double>>();
+  REQUIRE(v.size() == std::size_t(rows * cols));
+  MatrixR<T> m(rows, cols);
+  for (Index i = 0; i < rows * cols; ++i) m.data()[i] = T(v[std::size_t(i)]);
+  return m;
+}
+
+template <class T>
+void fill_normal(MatrixR<T>& m, Rng& rng) {
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = T(rng.normal());
+}
+
+/// One training step as every algorithm writes it.
+template <class T>
+T train_step(Mlp<T>& net, Adam<T>& adam, Tape<T>& tape, const MatrixR<T>& x, const MatrixR<T>& y) {
+  tape.reset();
+  net.params().zero_grad();
+  Var loss = ops::mse(tape, net.forward(tape, tape.input(x)), tape.input(y));
+  tape.backward(loss);
+  adam.step(net.params());
+  return tape.scalar(loss);
+}
+
+/// Restores the engine's thread count when a test changes it.
+struct ThreadCountGuard {
+  int saved = num_threads();
+  ~ThreadCountGuard() { set_num_threads(saved); }
+};
+
+// BCQ-sized actor/critic MLP: batch 256, 76 -> 400 -> 300 -> 12. Every GEMM of the forward pass and the
+// weight gradients of the two big layers exceed the engine's split threshold (rows >= 32 and
+// 2 m n k >= 2e5), so with 2 threads they really run split across threads.
+const MlpSpec kBigSpec{76, {400, 300, 12}, Activation::Relu, Activation::Tanh};
+constexpr Index kBigBatch = 256;
+
+}  // namespace
+
+// ----------------------------------------------------------------------------------------- fixture
+
+TEMPLATE_TEST_CASE("Mlp forward/backward matches PyTorch (mlp_forward_backward.json)", "[mlp][fixture]",
+                   float, double) {
+  using T = TestType;
+  const nlohmann::json fx = load_fixture("mlp_forward_backward.json");
+  REQUIRE(fx["cases"].size() == 2);
+  for (const auto& c : fx["cases"]) {
+    const std::string name = c["name"].get<std::string>();
+    SECTION(name) {
+      const Index batch = c["batch"], in = c["in"];
+      MlpSpec spec{in, c["widths"].get<std::vector<Index>>(), parse_activation(c["hidden"]),
+                   parse_activation(c["output"])};
+      Rng rng(1);
+      Mlp<T> net(spec, rng);
+      Parameters<T>& p = net.params();
+
+      // Our flat layout is torch's: the same blocks in the same order, under the network's prefix.
+      const auto& blocks = c["blocks"];
+      REQUIRE(p.blocks().size() == blocks.size());
+      for (std::size_t i = 0; i < blocks.size(); ++i) {
+        INFO("block " << i);
+        CHECK(p.blocks()[i].name == "mlp." + blocks[i]["name"].get<std::string>());
+        CHECK(p.blocks()[i].rows == blocks[i]["rows"].get<Index>());
+        CHECK(p.blocks()[i].cols == blocks[i]["cols"].get<Index>());
+      }
+      const auto params = c["params"].get<std::vector<double>>();
+      REQUIRE(p.size() == params.size());
+      for (std::size_t i = 0; i < params.size(); ++i) p.values()[i] = T(params[i]);
+
+      const Index out = spec.widths.back();
+      const MatrixR<T> x = matrix_from<T>(c["x"], batch, in);
+      const MatrixR<T> y = matrix_from<T>(c["y"], batch, out);
+      Tape<T> tape;
+      p.zero_grad();
+      Var xv = tape.input(x, /*requires_grad=*/true);
+      Var pred = net.forward(tape, xv);
+      Var loss = ops::mse(tape, pred, tape.input(y));
+      tape.backward(loss);
+
+      REQUIRE(tape.rows(pred) == batch);
+      REQUIRE(tape.cols(pred) == out);
+      Errors worst;
+      worst.add(require_close("output", tape.value(pred).data(), c["output_value"].get<std::vector<double>>()));
+      const T l = tape.scalar(loss);
+      worst.add(require_close("loss", &l, {c["loss"].get<double>()}));
+      worst.add(require_close("param_grad", p.grads(), c["param_grad"].get<std::vector<double>>()));
+      worst.add(require_close("x_grad", tape.grad(xv).data(), c["x_grad"].get<std::vector<double>>()));
+      WARN("Mlp<" << (sizeof(T) == 4 ? "float" : "double") << "> vs float64 torch, " << name
+                  << ": max abs error " << worst.abs << ", max rel error (|ref| >= 1e-6) " << worst.rel);
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------- ParamGrad::Skip
+
+TEST_CASE("ParamGrad::Skip passes input gradients and forms no parameter gradients", "[mlp]") {
+  Rng rng(11);
+  Mlp<double> net(MlpSpec{5, {8, 8, 2}, Activation::Tanh, Activation::Identity}, rng);
+  MatrixR<double> x(6, 5), y(6, 2);
+  fill_normal(x, rng);
+  fill_normal(y, rng);
+  Parameters<double>& p = net.params();
+
+  auto input_grad = [&](ParamGrad mode) {
+    Tape<double> tape;
+    Var xv = tape.input(x, true);
+    tape.backward(ops::mse(tape, net.forward(tape, xv, mode), tape.input(y)));
+    return MatrixR<double>(tape.grad(xv));
+  };
+
+  p.zero_grad();
+  const MatrixR<double> dx_accumulate = input_grad(ParamGrad::Accumulate);
+  bool some_nonzero = false;
+  for (std::size_t i = 0; i < p.size(); ++i) some_nonzero = some_nonzero || p.grads()[i] != 0.0;
+  REQUIRE(some_nonzero);  // the Accumulate run did form parameter gradients
+
+  SECTION("from zero, parameter gradients stay exactly zero") {
+    p.zero_grad();
+    const MatrixR<double> dx_skip = input_grad(ParamGrad::Skip);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      INFO("param grad " << i);
+      REQUIRE(p.grads()[i] == 0.0);
+    }
+    // The input gradient is the same computation either way: identical bits.
+    REQUIRE(dx_skip.size() == dx_accumulate.size());
+    REQUIRE(std::memcmp(dx_skip.data(), dx_accumulate.data(), sizeof(double) * std::size_t(x.size())) == 0);
+    REQUIRE(dx_skip.cwiseAbs().maxCoeff() > 0.0);
+  }
+  SECTION("pre-filled parameter gradients are left untouched") {
+    std::vector<double> noise(p.size());
+    for (auto& v : noise) v = rng.normal();
+    std::memcpy(p.grads(), noise.data(), sizeof(double) * noise.size());
+    input_grad(ParamGrad::Skip);
+    REQUIRE(std::memcmp(p.grads(), noise.data(), sizeof(double) * noise.size()) == 0);
+  }
+}
+
+// ------------------------------------------------------------------------------------- allocations
+
+namespace {
+
+/// Heap allocations over `measured` training steps after `warmup` steps at kBigSpec.
+test::AllocationCounts training_loop_allocations(int warmup, int measured) {
+  Rng rng(3);
+  Mlp<float> net(kBigSpec, rng);
+  Adam<float> adam(net.params().size(), AdamConfig{});
+  Tape<float> tape;
+  MatrixR<float> x(kBigBatch, kBigSpec.in), y(kBigBatch, kBigSpec.widths.back());
+  fill_normal(x, rng);
+  fill_normal(y, rng);
+  for (int i = 0; i < warmup; ++i) train_step(net, adam, tape, x, y);
+  test::CountAllocations count;
+  float sink = 0;
+  for (int i = 0; i < measured; ++i) sink += train_step(net, adam, tape, x, y);
+  const auto counts = count.counts();
+  REQUIRE(std::isfinite(sink));
+  return counts;
+}
+
+test::AllocationCounts no_grad_forward_allocations(int warmup, int measured) {
+  Rng rng(4);
+  Mlp<float> net(kBigSpec, rng);
+  Tape<float> tape;
+  MatrixR<float> x(kBigBatch, kBigSpec.in);
+  fill_normal(x, rng);
+  auto forward = [&] {
+    tape.reset();
+    NoGradScope<float> no_grad(tape);
+    Var out = net.forward(tape, tape.input(x));
+    return tape.value(out)(0, 0);
+  };
+  for (int i = 0; i < warmup; ++i) forward();
+  test::CountAllocations count;
+  float sink = 0;
+  for (int i = 0; i < measured; ++i) sink += forward();
+  const auto counts = count.counts();
+  REQUIRE(std::isfinite(sink));
+  return counts;
+}
+
+}  // namespace
+
+TEST_CASE("Mlp training step allocates nothing after warm-up (batch 256, 76-400-300-12)", "[mlp][alloc]") {
+  if (!test::allocation_counting_available()) {
+    WARN("allocation counting unavailable in this build (sanitizers own malloc): skipped");
+    return;
+  }
+  ThreadCountGuard guard;
+  for (int threads : {1, 2}) {
+    SECTION(std::to_string(threads) + " thread(s)") {
+      set_num_threads(threads);
+      REQUIRE(num_threads() == threads);
+      const auto train = training_loop_allocations(/*warmup=*/2, /*measured=*/5);
+      INFO("training: " << train.heap << " malloc-family calls, " << train.operator_new << " operator new");
+      CHECK(train.operator_new == 0);
+      CHECK(train.heap == 0);
+      const auto fwd = no_grad_forward_allocations(/*warmup=*/2, /*measured=*/5);
+      INFO("no-grad forward: " << fwd.heap << " malloc-family calls, " << fwd.operator_new << " operator new");
+      CHECK(fwd.operator_new == 0);
+      CHECK(fwd.heap == 0);
+      WARN(threads << " thread(s), 5 steps after 2 warm-up: training " << train.heap << " malloc-family / "
+                   << train.operator_new << " operator new; no-grad forward " << fwd.heap << " / "
+                   << fwd.operator_new);
+    }
+  }
+}
+
+TEST_CASE("the allocation counter sees a loop that does allocate (negative control)", "[mlp][alloc]") {
+  if (!test::allocation_counting_available()) {
+    WARN("allocation counting unavailable in this build (sanitizers own malloc): skipped");
+    return;
+  }
+  Rng rng(5);
+  Mlp<float> net(MlpSpec{16, {32, 4}, Activation::Relu, Activation::Identity}, rng);
+  Adam<float> adam(net.params().size(), AdamConfig{});
+  MatrixR<float> x(64, 16), y(64, 4);
+  fill_normal(x, rng);
+  fill_normal(y, rng);
+  {
+    Tape<float> warm;
+    train_step(net, adam, warm, x, y);
+  }
+  test::CountAllocations count;
+  for (int i = 0; i < 3; ++i) {
+    Tape<float> fresh;  // a new tape every step: its node array and arena blocks come from the heap
+    train_step(net, adam, fresh, x, y);
+  }
+  const auto c = count.counts();
+  INFO("fresh tape per step: " << c.heap << " malloc-family calls, " << c.operator_new << " operator new");
+  CHECK(c.operator_new >= 3);  // at least the node array of each tape
+  CHECK(c.heap >= 6);          // node arrays plus arena blocks
+  WARN("negative control, 3 steps with a fresh tape each: " << c.heap << " malloc-family / "
+                                                             << c.operator_new << " operator new");
+}
+
+// ------------------------------------------------------------------------------------- determinism
+
+namespace {
+
+/// Parameters after `steps` Adam steps on minibatches drawn from a seeded RNG.
+std::vector<float> trained_parameters(std::uint64_t seed, int steps) {
+  Rng rng(seed);
+  Mlp<float> net(kBigSpec, rng);
+  Adam<float> adam(net.params().size(), AdamConfig{1e-3});
+  Tape<float> tape;
+  MatrixR<float> x(kBigBatch, kBigSpec.in), y(kBigBatch, kBigSpec.widths.back());
+  for (int s = 0; s < steps; ++s) {
+    fill_normal(x, rng);
+    fill_normal(y, rng);
+    train_step(net, adam, tape, x, y);
+  }
+  const float* v = net.params().values();
+  return std::vector<float>(v, v + net.params().size());
+}
+
+std::size_t count_differences(const std::vector<float>& a, const std::vector<float>& b) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) n += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("same seed and thread count give bitwise identical parameters", "[mlp][determinism]") {
+  const auto a = trained_parameters(42, 6);
+  const auto b = trained_parameters(42, 6);
+  REQUIRE(a.size() == b.size());
+  REQUIRE(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0);
+  const auto c = trained_parameters(43, 6);
+  REQUIRE(std::memcmp(a.data(), c.data(), sizeof(float) * a.size()) != 0);  // the seed matters
+}
+
+TEST_CASE("1 and 2 threads give bitwise identical parameters (GEMM split across threads)",
+          "[mlp][determinism][threads]") {
+  ThreadCountGuard guard;
+  set_num_threads(1);
+  REQUIRE(num_threads() == 1);
+  const auto one = trained_parameters(7, 6);
+  set_num_threads(2);
+  REQUIRE(num_threads() == 2);
+  const auto two = trained_parameters(7, 6);
+  REQUIRE(one.size() == two.size());
+  const std::size_t differing = count_differences(one, two);
+  INFO(differing << " of " << one.size() << " parameters differ between 1 and 2 threads");
+  REQUIRE(differing == 0);
+}
+
+// ------------------------------------------------------------------------------------- activations
+
+TEST_CASE("parse_activation accepts the four names and rejects others naming the value", "[mlp]") {
+  for (Activation a : {Activation::Identity, Activation::Relu, Activation::Tanh, Activation::Sigmoid})
+    REQUIRE(parse_activation(activation_name(a)) == a);
+  REQUIRE_THROWS_AS(parse_activation("gelu"), std::invalid_argument);
+  REQUIRE_THROWS_WITH(parse_activation("gelu"), Catch::Matchers::Contains("\"gelu\""));
+  REQUIRE_THROWS_WITH(parse_activation("ReLU"), Catch::Matchers::Contains("\"ReLU\""));
+  REQUIRE_THROWS_WITH(parse_activation(""), Catch::Matchers::Contains("unknown activation \"\""));
+}

@@ -1,0 +1,84 @@
+// engine/json_config.hpp — strict reading of JSON configuration objects.
+//
+// A ConfigReader wraps one JSON object and the name of where it came from ("bcq.json"). Each get()
+// reads one field, checking its type and range, and marks it consumed; finish() then rejects any key
+// that nothing read — a misspelled "critc_lr" is an error naming it, never silently ignored.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mtf {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ConfigReader {
+ public:
+  ConfigReader(const nlohmann::json& object, std::string source) : j_(object), source_(std::move(source)) {
+    if (!j_.is_object()) throw ConfigError(source_ + ": expected a JSON object, got " + j_.type_name());
+  }
+
+  /// Reads key into `out` if present (otherwise leaves the default). T: bool, integers, double,
+  /// std::string, std::vector<integer or double>.
+  template <class T>
+  void get(const std::string& key, T& out) {
+    seen_.insert(key);
+    auto it = j_.find(key);
+    if (it == j_.end()) return;
+    try {
+      check_type<T>(key, *it);
+      out = it->template get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      fail(key, std::string("cannot read: ") + e.what());
+    }
+  }
+  /// Reads a number and checks lo <= value <= hi.
+  template <class T>
+  void get(const std::string& key, T& out, T lo, T hi) {
+    get(key, out);
+    if (out < lo || out > hi)
+      fail(key, "value " + std::to_string(out) + " outside [" + std::to_string(lo) + ", " +
+                    std::to_string(hi) + "]");
+  }
+  /// Rejects unknown keys.
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it)
+      if (!seen_.count(it.key())) {
+        std::string known;
+        for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
+        throw ConfigError(source_ + ": unknown key \"" + it.key() + "\" (known keys: " + known + ")");
+      }
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw ConfigError(source_ + ": field \"" + key + "\": " + what);
+  }
+
+ private:
+  template <class T>
+  void check_type(const std::string& key, const nlohmann::json& v) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!v.is_boolean()) fail(key, std::string("expected a boolean, got ") + v.type_name());
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!v.is_number_integer()) fail(key, std::string("expected an integer, got ") + v.dump());
+      if (std::is_unsigned_v<T> && v.get<long long>() < 0) fail(key, "expected a non-negative integer");
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!v.is_number()) fail(key, std::string("expected a number, got ") + v.type_name());
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.is_string()) fail(key, std::string("expected a string, got ") + v.type_name());
+    } else {
+      if (!v.is_array()) fail(key, std::string("expected an array, got ") + v.type_name());
+      for (const auto& e : v)
+        if (!e.is_number()) fail(key, "expected an array of numbers");
+    }
+  }
+  const nlohmann::json& j_;
+  std::string source_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace mtf

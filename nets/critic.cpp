@@ -1,0 +1,56 @@
+#include "nets/critic.hpp"
+
+#include <stdexcept>
+
+namespace mtf {
+
+namespace {
+MlpSpec q_spec(const CriticSpec& s) {
+  if (s.state_dim <= 0 || s.action_dim <= 0 || s.hidden.empty())
+    throw std::invalid_argument("CriticSpec: dims must be positive, hidden non-empty");
+  std::vector<Index> widths = s.hidden;
+  widths.push_back(1);
+  return MlpSpec{s.state_dim + s.action_dim, widths, Activation::Relu, Activation::Identity};
+}
+}  // namespace
+
+template <class T>
+QNetwork<T>::QNetwork(const CriticSpec& spec, Rng& rng)
+    : spec_(spec), mlp_(params_, "q", q_spec(spec)) {
+  mlp_.init(params_, rng);
+}
+
+template <class T>
+Var QNetwork<T>::forward(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
+  return mlp_.forward(tape, params_, ops::concat_cols(tape, state, action), grad);
+}
+
+template <class T>
+TwinCritic<T>::TwinCritic(const CriticSpec& spec, Rng& rng)
+    : spec_(spec), mlp1_(params_, "q1", q_spec(spec)), mlp2_(params_, "q2", q_spec(spec)) {
+  mlp1_.init(params_, rng);
+  mlp2_.init(params_, rng);
+}
+
+template <class T>
+Var TwinCritic<T>::q1(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
+  return mlp1_.forward(tape, params_, ops::concat_cols(tape, state, action), grad);
+}
+
+template <class T>
+Var TwinCritic<T>::q2(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
+  return mlp2_.forward(tape, params_, ops::concat_cols(tape, state, action), grad);
+}
+
+template <class T>
+std::pair<Var, Var> TwinCritic<T>::both(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
+  const Var sa = ops::concat_cols(tape, state, action);
+  return {mlp1_.forward(tape, params_, sa, grad), mlp2_.forward(tape, params_, sa, grad)};
+}
+
+template class QNetwork<float>;
+template class QNetwork<double>;
+template class TwinCritic<float>;
+template class TwinCritic<double>;
+
+}  // namespace mtf

@@ -1,0 +1,67 @@
+// nets/critic.hpp — Q networks.
+//
+// QNetwork: Q(s, a) = MLP([s, a]) -> (B, 1), ReLU hidden (FQE's critic, 256-256 by default).
+// TwinCritic: BCQ's clipped double-Q pair Q1, Q2 (paper eq. 6–7), each [S+A -> 400 -> 300 -> 1], in ONE
+// flat buffer so one Adam and one soft update cover both.
+#pragma once
+#include <vector>
+
+#include "engine/ops.hpp"
+#include "nets/mlp.hpp"
+
+namespace mtf {
+
+struct CriticSpec {
+  Index state_dim = 0;
+  Index action_dim = 0;
+  std::vector<Index> hidden = {400, 300};
+};
+
+template <class T>
+class QNetwork {
+ public:
+  QNetwork(const CriticSpec& spec, Rng& rng);
+  QNetwork(const QNetwork&) = delete;
+  QNetwork& operator=(const QNetwork&) = delete;
+  /// state (B, S), action (B, A) -> (B, 1)
+  Var forward(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+  Parameters<T>& params() { return params_; }
+  const Parameters<T>& params() const { return params_; }
+  const CriticSpec& spec() const { return spec_; }
+
+ private:
+  CriticSpec spec_;
+  Parameters<T> params_;
+  MlpLayers<T> mlp_;
+};
+
+template <class T>
+class TwinCritic {
+ public:
+  TwinCritic(const CriticSpec& spec, Rng& rng);
+  TwinCritic(const TwinCritic&) = delete;
+  TwinCritic& operator=(const TwinCritic&) = delete;
+
+  /// state (B, S), action (B, A) -> Q1 (B, 1)
+  Var q1(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+  /// -> Q2 (B, 1)
+  Var q2(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+  /// Both heads on the same (s, a); the concatenation is recorded once.
+  std::pair<Var, Var> both(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+
+  Parameters<T>& params() { return params_; }
+  const Parameters<T>& params() const { return params_; }
+  const CriticSpec& spec() const { return spec_; }
+
+ private:
+  CriticSpec spec_;
+  Parameters<T> params_;
+  MlpLayers<T> mlp1_, mlp2_;
+};
+
+extern template class QNetwork<float>;
+extern template class QNetwork<double>;
+extern template class TwinCritic<float>;
+extern template class TwinCritic<double>;
+
+}  // namespace mtf

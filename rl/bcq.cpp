@@ -1,0 +1,270 @@
+#include "rl/bcq.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "engine/atomic_file.hpp"
+#include "engine/ops.hpp"
+
+namespace mtf {
+
+namespace {
+constexpr char kCheckpointMagic[] = "MTFBCQCK";
+constexpr std::uint32_t kCheckpointVersion = 1;
+
+void fill_normal(MatrixR<float>& m, Rng& rng, double clamp_at = 0) {
+  for (Index i = 0; i < m.size(); ++i) {
+    double z = rng.normal();
+    if (clamp_at > 0) z = std::clamp(z, -clamp_at, clamp_at);
+    m.data()[i] = float(z);
+  }
+}
+}  // namespace
+
+Bcq::Bcq(const BcqConfig& config) : config_(config), rng_(config.seed) {
+  const Index S = config.state_dim, A = config.action_dim;
+  // Construction order fixes which random numbers initialize which network.
+  vae_ = std::make_unique<ConditionalVae<float>>(VaeSpec{S, A, config.latent(), config.vae_hidden}, rng_);
+  actor_ = std::make_unique<Perturbation<float>>(PerturbationSpec{S, A, config.actor_hidden, config.rho}, rng_);
+  actor_target_ = std::make_unique<Perturbation<float>>(PerturbationSpec{S, A, config.actor_hidden, config.rho}, rng_);
+  critic_ = std::make_unique<TwinCritic<float>>(CriticSpec{S, A, config.critic_hidden}, rng_);
+  critic_target_ = std::make_unique<TwinCritic<float>>(CriticSpec{S, A, config.critic_hidden}, rng_);
+  // Algorithm 1, line 2: targets start as copies.
+  actor_target_->params().copy_from(actor_->params());
+  critic_target_->params().copy_from(critic_->params());
+  vae_opt_ = Adam<float>(vae_->params().size(), AdamConfig{config.vae_lr});
+  actor_opt_ = Adam<float>(actor_->params().size(), AdamConfig{config.actor_lr});
+  critic_opt_ = Adam<float>(critic_->params().size(), AdamConfig{config.critic_lr});
+}
+
+void Bcq::draw_noise(Index rows) {
+  const Index L = config_.latent(), n = config_.sampled_actions;
+  noise_.vae_eps.resize(rows, L);  // no-ops after the first call with this batch size
+  noise_.actor_z.resize(rows, L);
+  noise_.target_z.resize(rows * n, L);
+  fill_normal(noise_.vae_eps, rng_);
+  fill_normal(noise_.actor_z, rng_, ConditionalVae<float>::kPriorZClamp);
+  fill_normal(noise_.target_z, rng_, ConditionalVae<float>::kPriorZClamp);
+}
+
+BcqStats Bcq::train_iteration(const TransitionBatch& batch) {
+  draw_noise(batch.rows());
+  return train_iteration(batch, noise_);
+}
+
+BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& noise) {
+  const Index n = config_.sampled_actions;
+  const float gamma = float(config_.gamma), lambda = float(config_.lambda);
+  BcqStats stats;
+  Tape<float>& t = tape_;
+
+  // 1. Generative model G (eq. 3): reconstruction + kl_weight * KL(E(z|s,a) || N(0,1)).
+  {
+    t.reset();
+    vae_->params().zero_grad();
+    const Var s = t.input(batch.state), a = t.input(batch.action);
+    const auto rec = vae_->reconstruct(t, s, a, t.input(noise.vae_eps));
+    const Var reconstruction = ops::mse(t, rec.action, a);
+    const Var kl = ops::gaussian_kl(t, rec.mean, rec.log_std);
+    const Var loss = ops::add(t, reconstruction, ops::scale(t, kl, float(config_.kl_weight)));
+    t.backward(loss);
+    vae_opt_.step(vae_->params());
+    stats.vae_loss = t.scalar(loss);
+    stats.reconstruction = t.scalar(reconstruction);
+    stats.kl = t.scalar(kl);
+  }
+
+  // 2. Perturbation P (eq. 5): maximize Q1(s, a_hat + xi(s, a_hat)), a_hat ~ G(s). G is sampled without
+  //    gradient; Q1 passes gradients to its input only (ParamGrad::Skip): no critic weight gradients.
+  {
+    t.reset();
+    actor_->params().zero_grad();
+    const Var s = t.input(batch.state);
+    Var a_hat;
+    {
+      NoGradScope<float> no_grad(t);
+      a_hat = vae_->decode(t, s, t.input(noise.actor_z));
+    }
+    const Var perturbed = actor_->forward(t, s, a_hat);
+    const Var q = critic_->q1(t, s, perturbed, ParamGrad::Skip);
+    const Var loss = ops::scale(t, ops::mean(t, q), -1.0f);
+    t.backward(loss);
+    actor_opt_.step(actor_->params());
+    stats.actor_loss = t.scalar(loss);
+    stats.perturbation_abs = (t.value(perturbed) - t.value(a_hat)).cwiseAbs().mean();
+  }
+
+  // 3. Critics (eq. 6–7): clipped double-Q target over n sampled next actions from the target nets.
+  {
+    t.reset();
+    critic_->params().zero_grad();
+    Var y;
+    {
+      NoGradScope<float> no_grad(t);
+      const Var s_next = ops::repeat_rows(t, t.input(batch.next_state), n);           // (M n, S)
+      const Var a_hat_next = vae_->decode(t, s_next, t.input(noise.target_z));         // (M n, A)
+      const Var a_next = actor_target_->forward(t, s_next, a_hat_next);                // (M n, A)
+      const auto [q1_next, q2_next] = critic_target_->both(t, s_next, a_next);         // (M n, 1)
+      Var mixed = ops::minimum(t, q1_next, q2_next);
+      if (lambda != 1.0f)
+        mixed = ops::add(t, ops::scale(t, mixed, lambda),
+                         ops::scale(t, ops::maximum(t, q1_next, q2_next), 1.0f - lambda));
+      const Var best = ops::group_max(t, mixed, n);                                    // (M, 1)
+      y = ops::add(t, t.input(batch.reward),
+                   ops::scale(t, ops::mul(t, t.input(batch.not_done), best), gamma));  // (M, 1)
+    }
+    const Var s = t.input(batch.state), a = t.input(batch.action);
+    const auto [q1, q2] = critic_->both(t, s, a);
+    const Var loss = ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y));
+    t.backward(loss);
+    critic_opt_.step(critic_->params());
+    stats.critic_loss = t.scalar(loss);
+    const auto q1v = t.value(q1).array();
+    stats.q1_mean = q1v.mean();
+    stats.q1_std = std::sqrt(std::max(0.0f, (q1v - stats.q1_mean).square().mean()));
+    stats.target_mean = t.value(y).mean();
+  }
+
+  // 4. Every L iterations: soft target updates (Algorithm 1, lines 10–13).
+  if (++iteration_ % config_.target_period == 0) {
+    actor_target_->params().soft_update_from(actor_->params(), float(config_.eta));
+    critic_target_->params().soft_update_from(critic_->params(), float(config_.eta));
+  }
+  return stats;
+}
+
+void Bcq::act(const float* states, Index count, float* actions, Rng& rng) {
+  const Index n = config_.sampled_actions, S = config_.state_dim, A = config_.action_dim;
+  Tape<float>& t = serve_tape_;
+  t.reset();
+  NoGradScope<float> no_grad(t);
+  const Var s = ops::repeat_rows(t, t.input(states, count, S), n);  // (count n, S)
+  const Var z = t.leaf(count * n, config_.latent());
+  for (Index i = 0; i < t.value(z).size(); ++i)
+    t.value(z).data()[i] = float(std::clamp(rng.normal(), -ConditionalVae<float>::kPriorZClamp,
+                                            ConditionalVae<float>::kPriorZClamp));
+  const Var candidates = actor_->forward(t, s, vae_->decode(t, s, z));  // (count n, A)
+  const Var q = critic_->q1(t, s, candidates);                          // (count n, 1)
+  const auto qv = t.value(q);
+  const auto cv = t.value(candidates);
+  for (Index i = 0; i < count; ++i) {
+    Index best = 0;
+    for (Index j = 1; j < n; ++j)
+      if (qv(i * n + j, 0) > qv(i * n + best, 0)) best = j;
+    std::memcpy(actions + i * A, cv.row(i * n + best).data(), sizeof(float) * std::size_t(A));
+  }
+}
+
+bool Bcq::all_finite() const {
+  return vae_->params().all_finite() && actor_->params().all_finite() &&
+         actor_target_->params().all_finite() && critic_->params().all_finite() &&
+         critic_target_->params().all_finite();
+}
+
+// ------------------------------------------------------------------------------------ checkpoints
+
+namespace {
+void put_section(std::string& out, const std::string& bytes) {
+  const std::uint64_t n = bytes.size();
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out.append(bytes);
+}
+std::string_view take_section(std::string_view& in, const std::string& path, const char* what) {
+  std::uint64_t n = 0;
+  if (in.size() < sizeof n) throw std::runtime_error(path + ": truncated before section \"" + what + "\"");
+  std::memcpy(&n, in.data(), sizeof n);
+  if (n > in.size() - sizeof n)
+    throw std::runtime_error(path + ": section \"" + what + "\" runs past the end of the file");
+  std::string_view s = in.substr(sizeof n, n);
+  in.remove_prefix(sizeof n + n);
+  return s;
+}
+nlohmann::json rng_to_json(const Rng::State& st) {
+  std::uint64_t bits = 0;  // the cached normal's exact bits: a decimal round trip could change it
+  std::memcpy(&bits, &st.cached_normal, sizeof bits);
+  return {{"s", st.s}, {"cached_normal_bits", bits}, {"has_cached_normal", st.has_cached_normal}};
+}
+Rng::State rng_from_json(const nlohmann::json& j) {
+  Rng::State st;
+  st.s = j.at("s").get<std::array<std::uint64_t, 4>>();
+  const auto bits = j.at("cached_normal_bits").get<std::uint64_t>();
+  std::memcpy(&st.cached_normal, &bits, sizeof bits);
+  st.has_cached_normal = j.at("has_cached_normal").get<bool>();
+  return st;
+}
+}  // namespace
+
+void Bcq::save_checkpoint(const std::string& path) const {
+  std::string payload;
+  const nlohmann::json meta = {{"config", config_.to_json()},
+                               {"iteration", iteration_},
+                               {"rng", rng_to_json(rng_.state())}};
+  put_section(payload, meta.dump());
+  put_section(payload, vae_->params().to_bytes());
+  put_section(payload, actor_->params().to_bytes());
+  put_section(payload, actor_target_->params().to_bytes());
+  put_section(payload, critic_->params().to_bytes());
+  put_section(payload, critic_target_->params().to_bytes());
+  put_section(payload, vae_opt_.to_bytes());
+  put_section(payload, actor_opt_.to_bytes());
+  put_section(payload, critic_opt_.to_bytes());
+  write_file_atomically(path, wrap_checksummed(kCheckpointMagic, kCheckpointVersion, payload));
+}
+
+void Bcq::load_checkpoint(const std::string& path) {
+  const std::string bytes = read_file(path);
+  const std::string payload = unwrap_checksummed(path, bytes, kCheckpointMagic, kCheckpointVersion);
+  std::string_view in(payload);
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(take_section(in, path, "meta"));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": checkpoint metadata is not valid JSON: " + e.what());
+  }
+  if (meta.at("config") != config_.to_json())
+    throw std::runtime_error(path + ": checkpoint was written with a different config: " +
+                             meta.at("config").dump());
+  // Restore into scratch copies first so a bad section leaves this learner untouched.
+  Bcq scratch(config_);
+  scratch.vae_->params().from_bytes(take_section(in, path, "vae"), path + ": vae");
+  scratch.actor_->params().from_bytes(take_section(in, path, "actor"), path + ": actor");
+  scratch.actor_target_->params().from_bytes(take_section(in, path, "actor_target"), path + ": actor_target");
+  scratch.critic_->params().from_bytes(take_section(in, path, "critic"), path + ": critic");
+  scratch.critic_target_->params().from_bytes(take_section(in, path, "critic_target"), path + ": critic_target");
+  scratch.vae_opt_.from_bytes(take_section(in, path, "vae_adam"), path + ": vae_adam");
+  scratch.actor_opt_.from_bytes(take_section(in, path, "actor_adam"), path + ": actor_adam");
+  scratch.critic_opt_.from_bytes(take_section(in, path, "critic_adam"), path + ": critic_adam");
+  if (!in.empty()) throw std::runtime_error(path + ": unexpected bytes after the last section");
+  const Rng::State rng_state = rng_from_json(meta.at("rng"));
+  const long long iteration = meta.at("iteration").get<long long>();
+
+  vae_->params().copy_from(scratch.vae_->params());
+  actor_->params().copy_from(scratch.actor_->params());
+  actor_target_->params().copy_from(scratch.actor_target_->params());
+  critic_->params().copy_from(scratch.critic_->params());
+  critic_target_->params().copy_from(scratch.critic_target_->params());
+  vae_opt_ = scratch.vae_opt_;
+  actor_opt_ = scratch.actor_opt_;
+  critic_opt_ = scratch.critic_opt_;
+  rng_.set_state(rng_state);
+  iteration_ = iteration;
+}
+
+std::unique_ptr<Bcq> Bcq::from_checkpoint(const std::string& path) {
+  const std::string bytes = read_file(path);
+  const std::string payload = unwrap_checksummed(path, bytes, kCheckpointMagic, kCheckpointVersion);
+  std::string_view in(payload);
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(take_section(in, path, "meta"));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": checkpoint metadata is not valid JSON: " + e.what());
+  }
+  auto learner = std::make_unique<Bcq>(BcqConfig::from_json(meta.at("config"), path + ": config"));
+  learner->load_checkpoint(path);
+  return learner;
+}
+
+}  // namespace mtf

@@ -6,6 +6,8 @@
 // The float engine and the double engine are both held to 1e-5 relative or 1e-7 absolute.
 #include "nets/mlp.hpp"
 
+#include <omp.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -339,6 +341,14 @@ TEST_CASE("1 and 2 threads give bitwise identical parameters (GEMM split across 
   const auto one = trained_parameters(7, 6);
   set_num_threads(2);
   REQUIRE(num_threads() == 2);
+  // The OpenMP runtime really gives the GEMM two threads (no thread limit in the way).
+  int team = 0;
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp single
+    team = omp_get_num_threads();
+  }
+  REQUIRE(team == 2);
   const auto two = trained_parameters(7, 6);
   REQUIRE(one.size() == two.size());
   const std::size_t differing = count_differences(one, two);

@@ -1,0 +1,58 @@
+// rl/sim/dataset.cpp — see dataset.hpp.
+#include "rl/sim/dataset.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mtf::sim {
+
+TransitionSet build_transitions(const SessionLog& log, const RewardWeights& weights, std::size_t first_session,
+                                std::size_t last_session) {
+  last_session = std::min(last_session, log.sessions.size());
+  if (first_session > last_session) throw std::invalid_argument("build_transitions: empty or inverted range");
+  std::int64_t n = 0;
+  for (std::size_t i = first_session; i < last_session; ++i) n += log.sessions[i].length();
+  const int s_dim = log.state_dim;
+  TransitionSet t;
+  t.states.resize(n, s_dim);
+  t.actions.resize(n, kActionDim);
+  t.rewards.resize(n);
+  t.next_states.resize(n, s_dim);
+  t.not_done.resize(n);
+  std::int64_t row = 0;
+  for (std::size_t i = first_session; i < last_session; ++i) {
+    const auto& s = log.sessions[i];
+    for (std::int64_t k = s.begin; k < s.end; ++k, ++row) {
+      const bool last = k + 1 == s.end;
+      std::copy_n(log.state(k), s_dim, t.states.row(row).data());
+      std::copy_n(log.action(k), kActionDim, t.actions.row(row).data());
+      std::copy_n(log.state(last ? k : k + 1), s_dim, t.next_states.row(row).data());
+      t.rewards(row) = static_cast<float>(weights.reward(log.feedback_row(k)));
+      t.not_done(row) = last ? 0.0f : 1.0f;
+    }
+  }
+  return t;
+}
+
+DatasetSplit split_by_time(const SessionLog& log, const RewardWeights& weights, double train_fraction) {
+  if (!(train_fraction > 0 && train_fraction < 1)) throw std::invalid_argument("split_by_time: fraction in (0, 1)");
+  for (std::size_t i = 1; i < log.sessions.size(); ++i)
+    if (log.sessions[i].id <= log.sessions[i - 1].id)
+      throw std::invalid_argument("split_by_time: sessions are not in time (id) order");
+  DatasetSplit d;
+  const std::size_t n = log.sessions.size();
+  d.train_sessions = static_cast<std::size_t>(train_fraction * static_cast<double>(n));
+  d.test_sessions = n - d.train_sessions;
+  d.train = build_transitions(log, weights, 0, d.train_sessions);
+  d.test = build_transitions(log, weights, d.train_sessions, n);
+  d.test_initial_states.resize(static_cast<Eigen::Index>(d.test_sessions), log.state_dim);
+  for (std::size_t i = 0; i < d.test_sessions; ++i) {
+    const auto& s = log.sessions[d.train_sessions + i];
+    std::copy_n(log.state(s.begin), log.state_dim, d.test_initial_states.row(static_cast<Eigen::Index>(i)).data());
+    d.test_initial_users.push_back(s.user);
+    d.test_initial_days.push_back(s.day);
+  }
+  return d;
+}
+
+}  // namespace mtf::sim

@@ -1,0 +1,275 @@
+// rl/sim/rollout.cpp — the lock-step engine behind run_sessions, true_value and simulate_days.
+#include "rl/sim/rollout.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace mtf::sim {
+
+namespace {
+
+// One lane runs a chain of sessions of one user: one session (sessions mode) or a day (days mode).
+struct Lane {
+  int user = 0, day = 0;
+  bool live = false;           // a session is running
+  bool allow_return = false;   // days mode: may start another session when one ends
+  std::uint64_t lane_seed = 0;
+  Rng lane_rng;                // start times and return decisions
+  Session session;
+  int member = 0;              // which policy serves the current session
+  double discount = 1.0;
+  SessionOutcome outcome;
+  UserDay user_day;
+  std::vector<float> state, action;
+  // Recording of the current session and the lane's finished sessions.
+  std::vector<float> rec_states, rec_actions, rec_feedback;
+  struct Finished {
+    SessionOutcome outcome;
+    std::vector<float> states, actions, feedback;
+  };
+  std::vector<Finished> finished;
+};
+
+class LockStep {
+ public:
+  LockStep(const Simulator& sim, const MixedPolicy& policy, const RolloutOptions& options)
+      : sim_(sim), policy_(policy), options_(options), policy_rng_(options.policy_seed) {}
+
+  void begin_session(Lane& lane, const SessionStart& start, std::uint64_t seed, double start_time) const {
+    lane.session = sim_.begin(start, seed);
+    lane.live = true;
+    lane.discount = 1.0;
+    lane.outcome = SessionOutcome{};
+    lane.outcome.user = start.user;
+    lane.outcome.day = start.day;
+    lane.outcome.session_in_day = start.session_in_day;
+    lane.outcome.start_time = start_time;
+    const auto members = static_cast<int>(policy_.members().size());
+    lane.member = (start.user + start.day + start.session_in_day) % members;
+    lane.state.resize(sim_.state_dim());
+    lane.action.resize(kActionDim);
+    lane.rec_states.clear();
+    lane.rec_actions.clear();
+    lane.rec_feedback.clear();
+  }
+
+  void run(std::vector<Lane>& lanes) {
+    const int s_dim = sim_.state_dim();
+    std::vector<int> group;
+    std::vector<float> states, actions;
+    for (;;) {
+      bool any = false;
+      for (std::size_t m = 0; m < policy_.members().size(); ++m) {
+        group.clear();
+        for (int i = 0; i < static_cast<int>(lanes.size()); ++i)
+          if (lanes[i].live && lanes[i].member == static_cast<int>(m)) group.push_back(i);
+        if (group.empty()) continue;
+        any = true;
+        const int n = static_cast<int>(group.size());
+        states.resize(static_cast<std::size_t>(n) * s_dim);
+        actions.resize(static_cast<std::size_t>(n) * kActionDim);
+#pragma omp parallel for schedule(static)
+        for (int g = 0; g < n; ++g) sim_.observe(lanes[group[g]].session, states.data() + static_cast<long>(g) * s_dim);
+        policy_.members()[m]->act(states.data(), n, actions.data(), policy_rng_);
+        for (int g = 0; g < n; ++g) {
+          Lane& lane = lanes[group[g]];
+          std::copy_n(states.data() + static_cast<long>(g) * s_dim, s_dim, lane.state.begin());
+          std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lane.action.begin());
+        }
+      }
+      if (!any) break;
+#pragma omp parallel for schedule(dynamic, 16)
+      for (int i = 0; i < static_cast<int>(lanes.size()); ++i)
+        if (lanes[i].live) advance(lanes[i]);
+    }
+  }
+
+ private:
+  void advance(Lane& lane) const {
+    const StepResult r = sim_.step(lane.session, lane.action.data());
+    const double reward = options_.reward.reward(r.feedback.data());
+    SessionOutcome& o = lane.outcome;
+    if (o.length == 0) o.first_reward = reward;
+    o.length += 1;
+    o.discounted_return += lane.discount * reward;
+    o.total_reward += reward;
+    lane.discount *= options_.gamma;
+    o.play_time += r.feedback[kFbPlayTime];
+    o.plays += r.plays;
+    o.positive_plays += r.positive_plays;
+    if (options_.record) {
+      lane.rec_states.insert(lane.rec_states.end(), lane.state.begin(), lane.state.end());
+      lane.rec_actions.insert(lane.rec_actions.end(), lane.action.begin(), lane.action.end());
+      lane.rec_feedback.insert(lane.rec_feedback.end(), r.feedback.begin(), r.feedback.end());
+    }
+    if (!r.done) return;
+
+    // The session ended: account it, then maybe start the user's next session today.
+    lane.live = false;
+    UserDay& ud = lane.user_day;
+    ud.sessions += 1;
+    ud.steps += o.length;
+    ud.play_time += o.play_time;
+    ud.plays += o.plays;
+    ud.positive_plays += o.positive_plays;
+    ud.return_sum += o.discounted_return;
+    lane.finished.push_back({o, std::move(lane.rec_states), std::move(lane.rec_actions),
+                             std::move(lane.rec_feedback)});
+    if (!lane.allow_return) return;
+    const double p_return = sim_.return_probability(lane.session);
+    const double u_return = lane.lane_rng.uniform();
+    const double gap = lane.lane_rng.uniform(0.01, 0.1);  // days between sessions
+    if (u_return < p_return) {
+      const SessionStart next = Simulator::next_start(lane.session);
+      const double start_time = o.start_time + o.play_time / 86400.0 + gap;
+      begin_session(lane, next, mix_seed(lane.lane_seed, 1 + next.session_in_day), start_time);
+    }
+  }
+
+  const Simulator& sim_;
+  const MixedPolicy& policy_;
+  const RolloutOptions& options_;
+  Rng policy_rng_;
+};
+
+std::shared_ptr<Policy> borrow(Policy& p) { return std::shared_ptr<Policy>(&p, [](Policy*) {}); }
+
+}  // namespace
+
+RolloutResult run_sessions(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
+                           const std::vector<std::uint64_t>& seeds, const RolloutOptions& options) {
+  if (starts.size() != seeds.size()) throw std::invalid_argument("run_sessions: starts and seeds differ in size");
+  const MixedPolicy single({borrow(policy)});
+  LockStep engine(sim, single, options);
+  std::vector<Lane> lanes(starts.size());
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    lanes[i].user = starts[i].user;
+    engine.begin_session(lanes[i], starts[i], seeds[i], 0.0);
+    lanes[i].member = 0;
+  }
+  engine.run(lanes);
+  RolloutResult result;
+  result.log.state_dim = sim.state_dim();
+  result.sessions.reserve(lanes.size());
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    auto& f = lanes[i].finished.front();
+    result.sessions.push_back(f.outcome);
+    if (options.record)
+      result.log.append_session(static_cast<std::int64_t>(i), f.outcome.user, f.outcome.day, f.outcome.length,
+                                f.states.data(), f.actions.data(), f.feedback.data());
+  }
+  return result;
+}
+
+std::vector<SessionStart> random_starts(const Simulator& sim, int n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<SessionStart> starts;
+  starts.reserve(n);
+  for (int i = 0; i < n; ++i) starts.push_back(sim.fresh_start(static_cast<int>(rng.below(sim.num_users()))));
+  return starts;
+}
+
+std::vector<SessionStart> starts_from_log(const Simulator& sim, const SessionLog& log) {
+  if (log.state_dim != sim.state_dim()) throw std::invalid_argument("starts_from_log: state_dim mismatch");
+  std::vector<SessionStart> starts;
+  starts.reserve(log.sessions.size());
+  for (const auto& s : log.sessions) starts.push_back(sim.start_from_state(s.user, s.day, log.state(s.begin)));
+  return starts;
+}
+
+ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
+                         std::uint64_t seed, const RolloutOptions& options, int repetitions) {
+  if (starts.empty() || repetitions < 1) throw std::invalid_argument("true_value: no rollouts");
+  std::vector<SessionStart> all;
+  std::vector<std::uint64_t> seeds;
+  all.reserve(starts.size() * repetitions);
+  for (std::size_t j = 0; j < starts.size(); ++j)
+    for (int r = 0; r < repetitions; ++r) {
+      all.push_back(starts[j]);
+      seeds.push_back(mix_seed(seed, j * repetitions + r));
+    }
+  RolloutOptions opts = options;
+  opts.record = false;
+  const RolloutResult result = run_sessions(sim, policy, all, seeds, opts);
+  ValueEstimate v;
+  const double n = static_cast<double>(result.sessions.size());
+  v.per_rollout.reserve(result.sessions.size());
+  double sum = 0, sum_sq = 0, first = 0, length = 0;
+  for (const auto& o : result.sessions) {
+    v.per_rollout.push_back(o.discounted_return);
+    sum += o.discounted_return;
+    sum_sq += o.discounted_return * o.discounted_return;
+    first += o.first_reward;
+    length += o.length;
+  }
+  v.mean = sum / n;
+  v.std_error = n > 1 ? std::sqrt(std::max(0.0, (sum_sq - n * v.mean * v.mean) / (n - 1)) / n) : 0.0;
+  v.mean_first_reward = first / n;
+  v.mean_length = length / n;
+  return v;
+}
+
+RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, const DaysOptions& days,
+                            const RolloutOptions& options, UserHistories* histories) {
+  std::vector<int> users = days.users;
+  if (users.empty()) {
+    users.resize(sim.num_users());
+    std::iota(users.begin(), users.end(), 0);
+  }
+  UserHistories local;
+  UserHistories& hist = histories ? *histories : local;
+  if (hist.history.size() < static_cast<std::size_t>(sim.num_users())) hist.history.resize(sim.num_users());
+
+  RolloutResult result;
+  result.log.state_dim = sim.state_dim();
+  std::int64_t next_id = days.first_session_id;
+  LockStep engine(sim, behaviour, options);
+  for (int d = days.first_day; d < days.first_day + days.days; ++d) {
+    std::vector<Lane> lanes(users.size());
+    for (std::size_t i = 0; i < users.size(); ++i) {
+      Lane& lane = lanes[i];
+      lane.user = users[i];
+      lane.day = d;
+      lane.allow_return = true;
+      lane.lane_seed = mix_seed(mix_seed(days.seed, static_cast<std::uint64_t>(d)), static_cast<std::uint64_t>(users[i]));
+      lane.lane_rng = Rng(mix_seed(lane.lane_seed, 0));
+      lane.user_day.user = users[i];
+      lane.user_day.day = d;
+      SessionStart start = sim.fresh_start(users[i], d, 0);
+      start.history = hist.history[users[i]];
+      const double start_time = d + lane.lane_rng.uniform(0.0, 0.5);
+      engine.begin_session(lane, start, mix_seed(lane.lane_seed, 1), start_time);
+    }
+    engine.run(lanes);
+
+    // Collect the day's sessions in time order and number them.
+    struct Ref {
+      double time;
+      int user;
+      std::size_t lane, k;
+    };
+    std::vector<Ref> order;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      hist.history[lanes[i].user] = lanes[i].session.history;
+      result.user_days.push_back(lanes[i].user_day);
+      for (std::size_t k = 0; k < lanes[i].finished.size(); ++k)
+        order.push_back({lanes[i].finished[k].outcome.start_time, lanes[i].user, i, k});
+    }
+    std::sort(order.begin(), order.end(), [](const Ref& a, const Ref& b) {
+      return a.time != b.time ? a.time < b.time : a.user < b.user;
+    });
+    for (const Ref& ref : order) {
+      auto& f = lanes[ref.lane].finished[ref.k];
+      result.sessions.push_back(f.outcome);
+      if (options.record)
+        result.log.append_session(next_id, f.outcome.user, f.outcome.day, f.outcome.length, f.states.data(),
+                                  f.actions.data(), f.feedback.data());
+      ++next_id;
+    }
+  }
+  return result;
+}
+
+}  // namespace mtf::sim

@@ -1,0 +1,495 @@
+// rl/sim/session_log.cpp — the JSON Lines writer and the strict, all-or-nothing reader.
+//
+// The reader is a small hand-written parser for exactly this schema (any key order, any JSON
+// whitespace) rather than a general JSON DOM: it parses numbers with std::from_chars straight into the
+// final arrays, which is what makes a million transitions load in seconds, and it knows at every moment
+// which field it is in, which is what makes its messages precise.
+#include "rl/sim/session_log.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace mtf::sim {
+
+void SessionLog::append_session(std::int64_t id, int user, int day, std::int64_t length, const float* session_states,
+                                const float* session_actions, const float* session_feedback) {
+  SessionInfo info;
+  info.id = id;
+  info.user = user;
+  info.day = day;
+  info.begin = num_steps();
+  info.end = info.begin + length;
+  sessions.push_back(info);
+  states.insert(states.end(), session_states, session_states + length * state_dim);
+  actions.insert(actions.end(), session_actions, session_actions + length * kActionDim);
+  feedback.insert(feedback.end(), session_feedback, session_feedback + length * kNumFeedback);
+}
+
+void SessionLog::append(const SessionLog& other) {
+  if (other.state_dim != state_dim) throw std::invalid_argument("SessionLog::append: state_dim differs");
+  const std::int64_t offset = num_steps();
+  for (SessionInfo s : other.sessions) {
+    s.begin += offset;
+    s.end += offset;
+    sessions.push_back(s);
+  }
+  states.insert(states.end(), other.states.begin(), other.states.end());
+  actions.insert(actions.end(), other.actions.begin(), other.actions.end());
+  feedback.insert(feedback.end(), other.feedback.begin(), other.feedback.end());
+}
+
+// ---------------------------------------------------------------------------------------------- writer
+
+namespace {
+
+void put_float(std::string& out, float v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip representation
+  out.append(buf, r.ptr);
+}
+
+void put_int(std::string& out, long long v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void put_array(std::string& out, const float* v, int n) {
+  out += '[';
+  for (int i = 0; i < n; ++i) {
+    if (i) out += ',';
+    put_float(out, v[i]);
+  }
+  out += ']';
+}
+
+constexpr const char* kFormat = "mtf-session-log";
+constexpr int kVersion = 1;
+
+}  // namespace
+
+void write_session_log(const SessionLog& log, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(path + ": cannot open for writing");
+  nlohmann::json header = {{"format", kFormat},     {"version", kVersion},
+                           {"state_dim", log.state_dim}, {"action_dim", kActionDim},
+                           {"feedback", kFeedbackNames}, {"meta", log.meta}};
+  std::string out = header.dump() + "\n";
+  bool ok = true;
+  for (const auto& s : log.sessions) {
+    for (std::int64_t row = s.begin; row < s.end; ++row) {
+      out += "{\"session\":";
+      put_int(out, s.id);
+      out += ",\"user\":";
+      put_int(out, s.user);
+      out += ",\"day\":";
+      put_int(out, s.day);
+      out += ",\"step\":";
+      put_int(out, row - s.begin);
+      out += ",\"state\":";
+      put_array(out, log.state(row), log.state_dim);
+      out += ",\"action\":";
+      put_array(out, log.action(row), kActionDim);
+      out += ",\"feedback\":{";
+      const float* fb = log.feedback_row(row);
+      for (int i = 0; i < kNumFeedback; ++i) {
+        if (i) out += ',';
+        out += '"';
+        out += kFeedbackNames[i];
+        out += "\":";
+        put_float(out, fb[i]);
+      }
+      out += "},\"done\":";
+      out += row + 1 == s.end ? "true" : "false";
+      out += "}\n";
+    }
+    if (out.size() > (1u << 20)) {
+      ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+      out.clear();
+    }
+  }
+  ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": write failed");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- reader
+
+namespace {
+
+// Parses one line. Every error carries "<name>:<line>: " and, inside a field, `field "<name>"`.
+class LineParser {
+ public:
+  LineParser(const std::string& name, std::int64_t line, const char* begin, const char* end)
+      : name_(name), line_(line), p_(begin), end_(end) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw SessionLogError(name_ + ":" + std::to_string(line_) + ": " + what);
+  }
+  [[noreturn]] void fail_field(const std::string& field, const std::string& what) const {
+    fail("field \"" + field + "\": " + what);
+  }
+  [[noreturn]] void malformed(const std::string& expected) const {
+    const std::string where = field_.empty() ? "" : " in field \"" + field_ + "\"";
+    fail("malformed JSON" + where + " at column " + std::to_string(column()) + ": expected " + expected);
+  }
+  long column() const { return static_cast<long>(p_ - line_begin_) + 1; }
+  void set_line_begin(const char* b) { line_begin_ = b; }
+
+  void ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r')) ++p_;
+  }
+  bool peek(char c) {
+    ws();
+    return p_ < end_ && *p_ == c;
+  }
+  void expect(char c) {
+    ws();
+    if (p_ >= end_ || *p_ != c) malformed(std::string("'") + c + "'");
+    ++p_;
+  }
+  bool at_end() {
+    ws();
+    return p_ >= end_;
+  }
+
+  // A key or string value: plain characters and the simple escapes.
+  std::string string() {
+    ws();
+    if (p_ >= end_ || *p_ != '"') malformed("a string");
+    ++p_;
+    std::string s;
+    while (p_ < end_ && *p_ != '"') {
+      if (static_cast<unsigned char>(*p_) < 0x20) malformed("'\"' (control character in string)");
+      if (*p_ == '\\') {
+        ++p_;
+        if (p_ >= end_) break;
+        const char e = *p_;
+        s += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      } else {
+        s += *p_;
+      }
+      ++p_;
+    }
+    if (p_ >= end_) malformed("'\"' (unterminated string)");
+    ++p_;
+    return s;
+  }
+
+  // A JSON number. NaN / Infinity (not JSON, but what some writers emit) and values that overflow are
+  // reported as non-finite rather than as syntax errors, which is what they are to the user.
+  double number(const std::string& field, long element) {
+    ws();
+    auto non_finite = [&]() {
+      if (element >= 0) fail_field(field, "element " + std::to_string(element) + " is not finite");
+      fail_field(field, "value is not finite");
+    };
+    const char* q = p_ + (p_ < end_ && *p_ == '-' ? 1 : 0);
+    if (q < end_ && (*q == 'N' || *q == 'n' || *q == 'I' || *q == 'i')) non_finite();
+    double v = 0;
+    const auto r = std::from_chars(p_, end_, v);
+    if (r.ec == std::errc::result_out_of_range) non_finite();
+    if (r.ec != std::errc() || r.ptr == p_) malformed("a number");
+    // from_chars accepts forms JSON does not ("+1", "1."): reject leading '+' and ".5" / "5." forms.
+    if (*p_ == '+' || *p_ == '.' || *(r.ptr - 1) == '.') malformed("a number");
+    p_ = r.ptr;
+    if (!std::isfinite(v)) non_finite();
+    return v;
+  }
+
+  std::int64_t integer(const std::string& field) {
+    ws();
+    std::int64_t v = 0;
+    const auto r = std::from_chars(p_, end_, v);
+    if (r.ec != std::errc() || r.ptr == p_) {
+      if (p_ < end_ && (*p_ == '"' || *p_ == 't' || *p_ == 'f' || *p_ == '[' || *p_ == '{'))
+        fail_field(field, "expected an integer");
+      malformed("an integer");
+    }
+    if (r.ptr < end_ && (*r.ptr == '.' || *r.ptr == 'e' || *r.ptr == 'E')) fail_field(field, "expected an integer");
+    p_ = r.ptr;
+    return v;
+  }
+
+  bool boolean(const std::string& field) {
+    ws();
+    if (end_ - p_ >= 4 && std::memcmp(p_, "true", 4) == 0) {
+      p_ += 4;
+      return true;
+    }
+    if (end_ - p_ >= 5 && std::memcmp(p_, "false", 5) == 0) {
+      p_ += 5;
+      return false;
+    }
+    fail_field(field, "expected true or false");
+  }
+
+  // An array of exactly `n` finite numbers written into out[0..n).
+  void float_array(const std::string& field, float* out, int n) {
+    ws();
+    if (p_ >= end_ || *p_ != '[') {
+      if (p_ < end_ && (*p_ == '"' || *p_ == '{' || *p_ == 't' || *p_ == 'f' || *p_ == '-' ||
+                        (*p_ >= '0' && *p_ <= '9')))
+        fail_field(field, "expected an array of " + std::to_string(n) + " numbers");
+      malformed("'['");
+    }
+    ++p_;
+    long count = 0;
+    if (peek(']')) {
+      ++p_;
+    } else {
+      for (;;) {
+        const double v = number(field, count);
+        const auto f = static_cast<float>(v);
+        if (!std::isfinite(f)) fail_field(field, "element " + std::to_string(count) + " is not finite");
+        if (count < n) out[count] = f;
+        ++count;
+        ws();
+        if (p_ < end_ && *p_ == ',') {
+          ++p_;
+          continue;
+        }
+        if (p_ < end_ && *p_ == ']') {
+          ++p_;
+          break;
+        }
+        malformed("',' or ']'");
+      }
+    }
+    if (count != n)
+      fail_field(field, "expected " + std::to_string(n) + " values, got " + std::to_string(count));
+  }
+
+  void set_field(const std::string& f) { field_ = f; }
+
+ private:
+  const std::string& name_;
+  std::int64_t line_;
+  const char* p_;
+  const char* end_;
+  const char* line_begin_ = nullptr;
+  std::string field_;
+};
+
+struct StepLine {
+  std::int64_t session = 0, step = 0;
+  std::int64_t user = 0, day = 0;
+  bool done = false;
+};
+
+enum StepField { kSession, kUser, kDay, kStep, kState, kAction, kFeedbackField, kDone, kNumStepFields };
+constexpr const char* kStepFieldNames[kNumStepFields] = {"session", "user",     "day",  "step",
+                                                         "state",   "action",   "feedback", "done"};
+
+void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state, float* action, float* feedback) {
+  bool seen[kNumStepFields] = {};
+  bool seen_feedback[kNumFeedback] = {};
+  in.expect('{');
+  if (!in.peek('}')) {
+    for (;;) {
+      in.set_field("");
+      const std::string key = in.string();
+      int field = -1;
+      for (int i = 0; i < kNumStepFields; ++i)
+        if (key == kStepFieldNames[i]) field = i;
+      if (field < 0) in.fail("unknown field \"" + key + "\"");
+      if (seen[field]) in.fail("duplicate field \"" + key + "\"");
+      seen[field] = true;
+      in.set_field(key);
+      in.expect(':');
+      switch (field) {
+        case kSession: line.session = in.integer(key); break;
+        case kUser: line.user = in.integer(key); break;
+        case kDay: line.day = in.integer(key); break;
+        case kStep: line.step = in.integer(key); break;
+        case kState: in.float_array(key, state, state_dim); break;
+        case kAction: in.float_array(key, action, kActionDim); break;
+        case kDone: line.done = in.boolean(key); break;
+        case kFeedbackField: {
+          if (!in.peek('{')) in.fail_field("feedback", "expected an object");
+          in.expect('{');
+          if (!in.peek('}')) {
+            for (;;) {
+              in.set_field("feedback");
+              const std::string name = in.string();
+              int f = -1;
+              for (int i = 0; i < kNumFeedback; ++i)
+                if (name == kFeedbackNames[i]) f = i;
+              if (f < 0) in.fail("unknown field \"feedback." + name + "\"");
+              if (seen_feedback[f]) in.fail("duplicate field \"feedback." + name + "\"");
+              seen_feedback[f] = true;
+              const std::string full = "feedback." + name;
+              in.set_field(full);
+              in.expect(':');
+              feedback[f] = static_cast<float>(in.number(full, -1));
+              if (!std::isfinite(feedback[f])) in.fail_field(full, "value is not finite");
+              if (in.peek(',')) {
+                in.expect(',');
+                continue;
+              }
+              in.expect('}');
+              break;
+            }
+          } else {
+            in.expect('}');
+          }
+          for (int i = 0; i < kNumFeedback; ++i)
+            if (!seen_feedback[i]) in.fail(std::string("missing field \"feedback.") + kFeedbackNames[i] + "\"");
+          break;
+        }
+      }
+      in.set_field("");
+      if (in.peek(',')) {
+        in.expect(',');
+        continue;
+      }
+      in.expect('}');
+      break;
+    }
+  } else {
+    in.expect('}');
+  }
+  if (!in.at_end()) in.malformed("end of line after the object");
+  for (int i = 0; i < kNumStepFields; ++i)
+    if (!seen[i]) in.fail(std::string("missing field \"") + kStepFieldNames[i] + "\"");
+}
+
+}  // namespace
+
+SessionLog parse_session_log(const std::string& text, const std::string& name) {
+  const char* const data = text.data();
+  const char* const end = data + text.size();
+  if (text.empty()) throw SessionLogError(name + ":1: empty file (no header)");
+
+  // Split into lines up front: a last line without '\n' is a truncated write.
+  std::int64_t line_no = 0;
+  const char* p = data;
+  auto next_line = [&](const char*& b, const char*& e, bool& terminated) {
+    b = p;
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    terminated = nl != nullptr;
+    e = terminated ? static_cast<const char*>(nl) : end;
+    p = terminated ? e + 1 : end;
+    ++line_no;
+  };
+
+  // Header.
+  const char *b, *e;
+  bool terminated;
+  next_line(b, e, terminated);
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(b, e);
+  } catch (const nlohmann::json::exception&) {
+    throw SessionLogError(name + ":1: malformed JSON in the header line");
+  }
+  if (!terminated) throw SessionLogError(name + ":1: truncated last line (no end of line)");
+  auto header_field = [&](const char* key) -> const nlohmann::json& {
+    if (!header.is_object() || !header.contains(key))
+      throw SessionLogError(name + ":1: missing field \"" + key + "\"");
+    return header[key];
+  };
+  if (header_field("format") != kFormat)
+    throw SessionLogError(name + ":1: field \"format\": expected \"" + std::string(kFormat) + "\"");
+  if (header_field("version") != kVersion)
+    throw SessionLogError(name + ":1: field \"version\": unsupported version " + header["version"].dump());
+  SessionLog log;
+  const auto& sd = header_field("state_dim");
+  if (!sd.is_number_integer() || sd.get<int>() < 1)
+    throw SessionLogError(name + ":1: field \"state_dim\": expected a positive integer");
+  log.state_dim = sd.get<int>();
+  if (header_field("action_dim") != kActionDim)
+    throw SessionLogError(name + ":1: field \"action_dim\": expected " + std::to_string(kActionDim));
+  const auto& fb_names = header_field("feedback");
+  if (fb_names != nlohmann::json(kFeedbackNames))
+    throw SessionLogError(name + ":1: field \"feedback\": expected the names " + nlohmann::json(kFeedbackNames).dump());
+  log.meta = header.value("meta", nlohmann::json::object());
+
+  // Reserve from the length of the first step line, to avoid repeated growth of the arrays.
+  if (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    const auto first_line = static_cast<std::size_t>((nl ? static_cast<const char*>(nl) : end) - p) + 1;
+    const std::size_t guess = static_cast<std::size_t>(end - p) / std::max<std::size_t>(64, first_line) + 1;
+    log.states.reserve(guess * log.state_dim);
+    log.actions.reserve(guess * kActionDim);
+    log.feedback.reserve(guess * kNumFeedback);
+  }
+
+  StepLine line, previous;
+  bool open_session = false;
+  std::vector<float> state(log.state_dim), action(kActionDim), feedback(kNumFeedback);
+  while (p < end) {
+    next_line(b, e, terminated);
+    LineParser in(name, line_no, b, e);
+    in.set_line_begin(b);
+    try {
+      parse_step_line(in, log.state_dim, line, state.data(), action.data(), feedback.data());
+    } catch (const SessionLogError& err) {
+      if (!terminated) {
+        // The writer always ends a line; a last line without one was cut off mid-write.
+        std::string what = err.what();
+        const std::string prefix = name + ":" + std::to_string(line_no) + ": ";
+        throw SessionLogError(prefix + "truncated last line (" + what.substr(prefix.size()) + ")");
+      }
+      throw;
+    }
+    if (!terminated) in.fail("truncated last line (no end of line)");
+
+    // Sequence checks: sessions contiguous with increasing ids, steps 0, 1, ..., done on the last.
+    if (open_session && line.session == previous.session) {
+      if (line.step != previous.step + 1)
+        in.fail_field("step", "expected " + std::to_string(previous.step + 1) + ", got " + std::to_string(line.step));
+      if (line.user != previous.user) in.fail_field("user", "changes within session " + std::to_string(line.session));
+      if (line.day != previous.day) in.fail_field("day", "changes within session " + std::to_string(line.session));
+    } else {
+      if (open_session)
+        in.fail_field("session", "session " + std::to_string(previous.session) +
+                                     " ended without a step with \"done\": true");
+      if (!log.sessions.empty() && line.session <= log.sessions.back().id)
+        in.fail_field("session", "ids must increase (got " + std::to_string(line.session) + " after " +
+                                     std::to_string(log.sessions.back().id) + ")");
+      if (line.step != 0) in.fail_field("step", "expected 0 at the start of a session, got " + std::to_string(line.step));
+      if (line.user < 0 || line.user > INT32_MAX) in.fail_field("user", "out of range");
+      if (line.day < 0 || line.day > INT32_MAX) in.fail_field("day", "out of range");
+      SessionLog::SessionInfo info;
+      info.id = line.session;
+      info.user = static_cast<int>(line.user);
+      info.day = static_cast<int>(line.day);
+      info.begin = info.end = log.num_steps();
+      log.sessions.push_back(info);
+    }
+    log.states.insert(log.states.end(), state.begin(), state.end());
+    log.actions.insert(log.actions.end(), action.begin(), action.end());
+    log.feedback.insert(log.feedback.end(), feedback.begin(), feedback.end());
+    log.sessions.back().end += 1;
+    open_session = !line.done;
+    previous = line;
+  }
+  if (open_session)
+    throw SessionLogError(name + ":" + std::to_string(line_no) + ": field \"done\": the file ends inside session " +
+                          std::to_string(previous.session) + " (its last step is not done)");
+  return log;
+}
+
+SessionLog read_session_log(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SessionLogError(path + ": cannot open");
+  std::string text;
+  in.seekg(0, std::ios::end);
+  text.resize(static_cast<std::size_t>(in.tellg()));
+  in.seekg(0);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!in) throw SessionLogError(path + ": read failed");
+  // Messages name the file as the user gave it, without directories, like compilers do for short paths.
+  return parse_session_log(text, path);
+}
+
+}  // namespace mtf::sim

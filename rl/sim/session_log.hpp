@@ -1,0 +1,68 @@
+// rl/sim/session_log.hpp — logged sessions in memory, and their JSON Lines file format.
+//
+// File format (docs/simulator.md has the full schema). Line 1 is a header:
+//   {"format":"mtf-session-log","version":1,"state_dim":64,"action_dim":12,
+//    "feedback":["play_time",...,"negative"],"meta":{...}}
+// then one line per step, sessions contiguous, in time order, steps 0, 1, ... within a session:
+//   {"session":7,"user":42,"day":0,"step":3,"state":[...S numbers],"action":[...12 numbers],
+//    "feedback":{"play_time":12.5,"play_integrity":0.41,"play":1,"like":0,...},"done":false}
+// `done` is true exactly on a session's last step. Keys may come in any order; every key is required;
+// unknown keys are errors; numbers must be finite.
+//
+// The reader is strict and all-or-nothing: any defect throws SessionLogError naming the file, the
+// 1-based line and the field, e.g. `logs.jsonl:17: field "action": expected 12 values, got 11`, and
+// no partially filled log is ever returned.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rl/sim/config.hpp"
+
+namespace mtf::sim {
+
+/// Sessions stored flat: step rows [begin, end) of the three matrices belong to one session.
+struct SessionLog {
+  struct SessionInfo {
+    std::int64_t id = 0;
+    int user = 0;
+    int day = 0;
+    std::int64_t begin = 0, end = 0;  // step rows
+    std::int64_t length() const { return end - begin; }
+  };
+  int state_dim = 0;
+  nlohmann::json meta = nlohmann::json::object();  // free-form: simulator config, policy, seed, ...
+  std::vector<SessionInfo> sessions;
+  std::vector<float> states;    // num_steps x state_dim, row-major
+  std::vector<float> actions;   // num_steps x kActionDim
+  std::vector<float> feedback;  // num_steps x kNumFeedback
+
+  std::int64_t num_steps() const { return static_cast<std::int64_t>(actions.size() / kActionDim); }
+  const float* state(std::int64_t row) const { return states.data() + row * state_dim; }
+  const float* action(std::int64_t row) const { return actions.data() + row * kActionDim; }
+  const float* feedback_row(std::int64_t row) const { return feedback.data() + row * kNumFeedback; }
+
+  /// Appends a session's rows (states: len x S, actions: len x A, feedback: len x F).
+  void append_session(std::int64_t id, int user, int day, std::int64_t length, const float* session_states,
+                      const float* session_actions, const float* session_feedback);
+  /// Appends all sessions of `other` (same state_dim), keeping their ids.
+  void append(const SessionLog& other);
+};
+
+class SessionLogError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Writes the log (header + one line per step); floats in shortest round-trip form, so identical logs
+/// give identical bytes. Written to `path + ".tmp"` and renamed, so a crash leaves no partial file.
+void write_session_log(const SessionLog& log, const std::string& path);
+/// Strict reader; throws SessionLogError (see above).
+SessionLog read_session_log(const std::string& path);
+/// The same parser over an in-memory text; `name` stands for the file name in messages.
+SessionLog parse_session_log(const std::string& text, const std::string& name);
+
+}  // namespace mtf::sim

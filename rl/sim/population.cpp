@@ -61,7 +61,7 @@ User make_user(const KuaiRandUser& raw, int num_topics, std::uint64_t seed) {
       static_cast<float>((interactive ? 1.6 : -2.0) + 0.3 * (raw.is_video_author ? 1 : 0) + 0.3 * rng.normal());
   const int activity = std::clamp(raw.activity, 0, 3);
   u.activeness = static_cast<float>(-0.6 + 0.4 * activity + 0.3 * rng.normal());
-  u.patience = static_cast<float>(-3.8 + 0.15 * (3 - activity) + 0.25 * rng.normal());
+  u.patience = static_cast<float>(-4.1 + 0.15 * (3 - activity) + 0.25 * rng.normal());
   const double account_age = std::min(1.0, std::max(0.0, raw.register_days) / 1800.0);
   u.clickbait_susceptibility =
       static_cast<float>(std::clamp(1.0 + 0.4 * (1.0 - account_age) + (interactive ? -0.3 : 0.3) + 0.25 * rng.normal(), 0.2, 2.0));

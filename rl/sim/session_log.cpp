@@ -269,6 +269,7 @@ class LineParser {
   }
 
   void set_field(const std::string& f) { field_ = f; }
+  const std::string& field() const { return field_; }
 
  private:
   const std::string& name_;
@@ -335,6 +336,7 @@ void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state
                 in.expect(',');
                 continue;
               }
+              if (!in.peek('}')) in.malformed("',' or '}'");
               in.expect('}');
               break;
             }
@@ -351,6 +353,7 @@ void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state
         in.expect(',');
         continue;
       }
+      if (!in.peek('}')) in.malformed("',' or '}'");
       in.expect('}');
       break;
     }
@@ -432,12 +435,11 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     in.set_line_begin(b);
     try {
       parse_step_line(in, log.state_dim, line, state.data(), action.data(), feedback.data());
-    } catch (const SessionLogError& err) {
+    } catch (const SessionLogError&) {
+      // The writer always ends a line; a last line without one that does not parse was cut mid-write.
       if (!terminated) {
-        // The writer always ends a line; a last line without one was cut off mid-write.
-        std::string what = err.what();
-        const std::string prefix = name + ":" + std::to_string(line_no) + ": ";
-        throw SessionLogError(prefix + "truncated last line (" + what.substr(prefix.size()) + ")");
+        const std::string where = in.field().empty() ? "" : " in field \"" + in.field() + "\"";
+        in.fail("truncated last line (it ends" + where + " without completing the JSON object)");
       }
       throw;
     }

@@ -217,9 +217,18 @@ void Simulator::predict(Session& s) const {
 }
 
 StepResult Simulator::step(Session& s, const float* action) const {
-  if (s.done) throw std::logic_error("Simulator::step on a finished session");
+  prepare_request(s);
+  return serve(s, action);
+}
+
+void Simulator::prepare_request(Session& s) const {
+  if (s.done) throw std::logic_error("Simulator::prepare_request on a finished session");
   draw_candidates(s);
   predict(s);
+}
+
+StepResult Simulator::serve(Session& s, const float* action) const {
+  if (s.done) throw std::logic_error("Simulator::serve on a finished session");
   const auto alpha = alpha_from_action(config_, action);
   rank_top_l(alpha, config_.beta, s.scores.data(), config_.num_candidates, config_.top_l, s.fused.data(),
              s.shown.data());

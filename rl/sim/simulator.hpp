@@ -122,6 +122,10 @@ class Simulator {
   void observe(const Session& session, float* state) const;
   /// One request: rank with the action's α, show top-l, sample feedback, evolve hidden state.
   StepResult step(Session& session, const float* action) const;
+  /// step() in two halves, so a caller can look at the request (session.candidates, session.scores)
+  /// before serving it: prepare_request draws candidates and predictions, serve ranks and responds.
+  void prepare_request(Session& session) const;
+  StepResult serve(Session& session, const float* action) const;
 
   /// The history block to carry into the user's next session.
   static SessionStart next_start(const Session& ended);

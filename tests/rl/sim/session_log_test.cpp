@@ -1,0 +1,183 @@
+// Tests for rl/sim/session_log.cpp: the writer, the round trip, and the strict reader's message for each
+// kind of defect (each asserted exactly).
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "rl/sim/session_log.hpp"
+
+using namespace mtf::sim;
+
+namespace {
+
+const char* kHeader =
+    "{\"format\":\"mtf-session-log\",\"version\":1,\"state_dim\":3,\"action_dim\":12,\"feedback\":[\"play_time\","
+    "\"play_integrity\",\"play\",\"like\",\"share\",\"comment\",\"follow\",\"collect\",\"skip\",\"negative\"],"
+    "\"meta\":{}}\n";
+
+std::string step_line(int session, int step, bool done) {
+  std::ostringstream o;
+  o << "{\"session\":" << session << ",\"user\":4,\"day\":0,\"step\":" << step
+    << ",\"state\":[0.5,1,2],\"action\":[0,0,0,0,0,0,0,0,0,0,0,0.25],\"feedback\":{\"play_time\":3.5,"
+       "\"play_integrity\":0.5,\"play\":1,\"like\":0,\"share\":0,\"comment\":0,\"follow\":0,\"collect\":0,"
+       "\"skip\":0,\"negative\":0},\"done\":"
+    << (done ? "true" : "false") << "}\n";
+  return o.str();
+}
+
+// A valid 2-session file: lines 2-3 session 0, lines 4-5 session 1.
+std::string valid_text() {
+  return kHeader + step_line(0, 0, false) + step_line(0, 1, true) + step_line(1, 0, false) + step_line(1, 1, true);
+}
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+// Replaces `from` by `to` in line `line` (1-based) only.
+std::string edit_line(const std::string& text, int line, const std::string& from, const std::string& to) {
+  std::size_t begin = 0;
+  for (int i = 1; i < line; ++i) begin = text.find('\n', begin) + 1;
+  const std::size_t end = text.find('\n', begin);
+  return text.substr(0, begin) + replace_once(text.substr(begin, end - begin), from, to) + text.substr(end);
+}
+
+}  // namespace
+
+TEST_CASE("a valid log parses completely", "[sim][session_log]") {
+  const SessionLog log = parse_session_log(valid_text(), "logs.jsonl");
+  REQUIRE(log.state_dim == 3);
+  REQUIRE(log.sessions.size() == 2);
+  REQUIRE(log.num_steps() == 4);
+  REQUIRE(log.sessions[1].id == 1);
+  REQUIRE(log.sessions[1].begin == 2);
+  REQUIRE(log.sessions[1].user == 4);
+  REQUIRE(log.state(1)[0] == 0.5f);
+  REQUIRE(log.action(3)[11] == 0.25f);
+  REQUIRE(log.feedback_row(2)[kFbPlayTime] == 3.5f);
+  // Keys in another order and extra whitespace are fine.
+  const std::string reordered = kHeader +
+      std::string("{ \"done\" : true , \"feedback\":{\"negative\":0,\"skip\":1,\"collect\":0,\"follow\":0,"
+                  "\"comment\":0,\"share\":0,\"like\":0,\"play\":0,\"play_integrity\":0.1,\"play_time\":1},"
+                  "\"action\":[1,1,1,1,1,1,1,1,1,1,1,1],\"state\":[ 1e-3 , -2.5E2 , 0 ],\"step\":0,\"day\":2,"
+                  "\"user\":9,\"session\":5 }\n");
+  const SessionLog r = parse_session_log(reordered, "x.jsonl");
+  REQUIRE(r.state(0)[1] == -250.0f);
+  REQUIRE(r.feedback_row(0)[kFbSkip] == 1.0f);
+}
+
+TEST_CASE("writer and reader round-trip exactly", "[sim][session_log]") {
+  SessionLog log;
+  log.state_dim = 5;
+  log.meta = {{"policy", "test"}};
+  std::vector<float> states(3 * 5), actions(3 * kActionDim), feedback(3 * kNumFeedback);
+  for (std::size_t i = 0; i < states.size(); ++i) states[i] = 0.1f * i - 0.7f;
+  for (std::size_t i = 0; i < actions.size(); ++i) actions[i] = 1.0f / (1 + i);
+  for (std::size_t i = 0; i < feedback.size(); ++i) feedback[i] = 3.14159f * i;
+  log.append_session(10, 2, 0, 1, states.data(), actions.data(), feedback.data());
+  log.append_session(12, 3, 1, 2, states.data() + 5, actions.data() + kActionDim, feedback.data() + kNumFeedback);
+  const std::string path = "session_log_roundtrip.jsonl";
+  write_session_log(log, path);
+  const SessionLog back = read_session_log(path);
+  REQUIRE(back.states == log.states);  // shortest round-trip floats: bit-exact
+  REQUIRE(back.actions == log.actions);
+  REQUIRE(back.feedback == log.feedback);
+  REQUIRE(back.sessions.size() == 2);
+  REQUIRE(back.sessions[1].id == 12);
+  REQUIRE(back.sessions[1].day == 1);
+  REQUIRE(back.meta["policy"] == "test");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("reader: malformed JSON names file, line and column", "[sim][session_log]") {
+  const std::string bad = edit_line(valid_text(), 3, ",\"feedback\"", " \"feedback\"");
+  const std::string line3 = step_line(0, 1, true);
+  const auto column = line3.find(",\"feedback\"") + 2;  // 1-based column of the offending '"'
+  REQUIRE_THROWS_WITH(parse_session_log(bad, "logs.jsonl"),
+                      "logs.jsonl:3: malformed JSON at column " + std::to_string(column) + ": expected ',' or '}'");
+  const std::string in_array = edit_line(valid_text(), 2, "[0.5,1,2]", "[0.5,,2]");
+  REQUIRE_THROWS_WITH(parse_session_log(in_array, "logs.jsonl"),
+                      Catch::Matchers::StartsWith("logs.jsonl:2: malformed JSON in field \"state\" at column"));
+}
+
+TEST_CASE("reader: a truncated last line is reported as such", "[sim][session_log]") {
+  std::string text = valid_text();
+  const auto cut = text.rfind("\"state\":[0.5,1") + std::string("\"state\":[0.5,1").size();
+  text.resize(cut);  // the last write stopped inside the state array
+  REQUIRE_THROWS_WITH(parse_session_log(text, "logs.jsonl"),
+                      "logs.jsonl:5: truncated last line (it ends in field \"state\" without completing the JSON "
+                      "object)");
+  // Complete JSON but no final newline: still a cut write.
+  std::string no_newline = valid_text();
+  no_newline.pop_back();
+  REQUIRE_THROWS_WITH(parse_session_log(no_newline, "logs.jsonl"), "logs.jsonl:5: truncated last line (no end of line)");
+}
+
+TEST_CASE("reader: a missing field is named", "[sim][session_log]") {
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 4, ",\"action\":[0,0,0,0,0,0,0,0,0,0,0,0.25]", ""),
+                                        "logs.jsonl"),
+                      "logs.jsonl:4: missing field \"action\"");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 2, "\"like\":0,", ""), "logs.jsonl"),
+                      "logs.jsonl:2: missing field \"feedback.like\"");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 5, ",\"done\":true", ""), "logs.jsonl"),
+                      "logs.jsonl:5: missing field \"done\"");
+}
+
+TEST_CASE("reader: NaN and Inf are rejected with the element", "[sim][session_log]") {
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "[0.5,1,2]", "[0.5,NaN,2]"), "logs.jsonl"),
+                      "logs.jsonl:3: field \"state\": element 1 is not finite");
+  REQUIRE_THROWS_WITH(
+      parse_session_log(edit_line(valid_text(), 2, "0,0,0.25]", "0,0,-Infinity]"), "logs.jsonl"),
+      "logs.jsonl:2: field \"action\": element 11 is not finite");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 4, "[0.5,1,2]", "[1e999,1,2]"), "logs.jsonl"),
+                      "logs.jsonl:4: field \"state\": element 0 is not finite");
+  // Finite as a double, infinite as a float.
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 4, "[0.5,1,2]", "[0.5,1,1e300]"), "logs.jsonl"),
+                      "logs.jsonl:4: field \"state\": element 2 is not finite");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 5, "\"play_time\":3.5", "\"play_time\":NaN"),
+                                        "logs.jsonl"),
+                      "logs.jsonl:5: field \"feedback.play_time\": value is not finite");
+}
+
+TEST_CASE("reader: a wrong dimension names the field and both counts", "[sim][session_log]") {
+  REQUIRE_THROWS_WITH(
+      parse_session_log(edit_line(valid_text(), 3, "[0,0,0,0,0,0,0,0,0,0,0,0.25]", "[0,0,0,0,0,0,0,0,0,0,0.25]"),
+                        "logs.jsonl"),
+      "logs.jsonl:3: field \"action\": expected 12 values, got 11");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 2, "[0.5,1,2]", "[0.5,1,2,3]"), "logs.jsonl"),
+                      "logs.jsonl:2: field \"state\": expected 3 values, got 4");
+}
+
+TEST_CASE("reader: sequence defects and header defects", "[sim][session_log]") {
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "\"step\":1", "\"step\":2"), "logs.jsonl"),
+                      "logs.jsonl:3: field \"step\": expected 1, got 2");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "\"done\":true", "\"done\":false"), "logs.jsonl"),
+                      "logs.jsonl:4: field \"session\": session 0 ended without a step with \"done\": true");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 5, "\"done\":true", "\"done\":false"), "logs.jsonl"),
+                      "logs.jsonl:5: field \"done\": the file ends inside session 1 (its last step is not done)");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 2, "\"user\":4,", "\"user\":4,\"extra\":1,"),
+                                        "logs.jsonl"),
+                      "logs.jsonl:2: unknown field \"extra\"");
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 2, "\"done\":false", "\"done\":0"), "logs.jsonl"),
+                      "logs.jsonl:2: field \"done\": expected true or false");
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":\"3\""),
+                                        "logs.jsonl"),
+                      "logs.jsonl:1: field \"state_dim\": expected a positive integer");
+  REQUIRE_THROWS_WITH(parse_session_log("", "logs.jsonl"), "logs.jsonl:1: empty file (no header)");
+}
+
+TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still throws", "[sim][session_log]") {
+  const std::string path = "session_log_bad.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << edit_line(valid_text(), 5, "[0.5,1,2]", "[0.5,1]");
+  }
+  REQUIRE_THROWS_AS(read_session_log(path), SessionLogError);
+  REQUIRE_THROWS_WITH(read_session_log(path), "session_log_bad.jsonl:5: field \"state\": expected 3 values, got 2");
+  std::remove(path.c_str());
+  REQUIRE_THROWS_WITH(read_session_log("no_such_file.jsonl"), "no_such_file.jsonl: cannot open");
+}

@@ -42,6 +42,15 @@ void SessionLog::append(const SessionLog& other) {
   feedback.insert(feedback.end(), other.feedback.begin(), other.feedback.end());
 }
 
+void SessionLog::keep_first_sessions(std::size_t n) {
+  if (n >= sessions.size()) return;
+  sessions.resize(n);
+  const std::int64_t rows = n ? sessions.back().end : 0;
+  states.resize(static_cast<std::size_t>(rows) * state_dim);
+  actions.resize(static_cast<std::size_t>(rows) * kActionDim);
+  feedback.resize(static_cast<std::size_t>(rows) * kNumFeedback);
+}
+
 // ---------------------------------------------------------------------------------------------- writer
 
 namespace {

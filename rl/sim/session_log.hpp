@@ -50,6 +50,8 @@ struct SessionLog {
                       const float* session_actions, const float* session_feedback);
   /// Appends all sessions of `other` (same state_dim), keeping their ids.
   void append(const SessionLog& other);
+  /// Drops every session after the first `n` (and their rows).
+  void keep_first_sessions(std::size_t n);
 };
 
 class SessionLogError : public std::runtime_error {

@@ -1,0 +1,56 @@
+// examples/mtf/main.cpp — `mtf <command> [options]`. Commands are a table of name → function, so a
+// new one (train, evaluate, ...) is one line here and one source file.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "args.hpp"
+#include "commands.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);
+};
+
+const Command kCommands[] = {
+    {"simulate", "write session logs (JSON Lines) from a behaviour policy in the simulator", mtf::cli::simulate_command},
+    {"inspect", "validate a session log and print its statistics beside KuaiRand's", mtf::cli::inspect_command},
+};
+
+void usage(std::FILE* out) {
+  std::fprintf(out, "usage: mtf <command> [options]   (mtf <command> --help for a command's options)\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    usage(stdout);
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (name != c.name) continue;
+    try {
+      return c.run(argc - 2, argv + 2);
+    } catch (const mtf::cli::UsageError& e) {
+      std::fprintf(stderr, "mtf %s: %s (see mtf %s --help)\n", c.name, e.what(), c.name);
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mtf %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "mtf: unknown command \"%s\"\n", name.c_str());
+  usage(stderr);
+  return 2;
+}

@@ -113,7 +113,7 @@ TEST_CASE("Linear blocks: names, shapes and offsets in the flat buffer (torch.nn
   REQUIRE(p.values()[40 + 2 * 5 + 4] == 123.0);
 }
 
-TEMPLATE_TEST_CASE("Linear forward is x W^T + b; backward accumulates dW, db, dx", "[linear]", float, double) {
+TEMPLATE_TEST_CASE("Linear forward is x W^T + b, backward accumulates dW, db, dx", "[linear]", float, double) {
   using T = TestType;
   const double rel = sizeof(T) == 4 ? 1e-5 : 1e-12;
   const double abs = sizeof(T) == 4 ? 1e-5 : 1e-12;  // sums of ~100 O(1) terms: float error ~1e-6

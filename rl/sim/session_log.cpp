@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace mtf::sim {
 
@@ -143,11 +144,11 @@ class LineParser {
   [[noreturn]] void fail(const std::string& what) const {
     throw SessionLogError(name_ + ":" + std::to_string(line_) + ": " + what);
   }
-  [[noreturn]] void fail_field(const std::string& field, const std::string& what) const {
-    fail("field \"" + field + "\": " + what);
+  [[noreturn]] void fail_field(std::string_view field, const std::string& what) const {
+    fail("field \"" + std::string(field) + "\": " + what);
   }
   [[noreturn]] void malformed(const std::string& expected) const {
-    const std::string where = field_.empty() ? "" : " in field \"" + field_ + "\"";
+    const std::string where = *field_ == 0 ? "" : " in field \"" + std::string(field_) + "\"";
     fail("malformed JSON" + where + " at column " + std::to_string(column()) + ": expected " + expected);
   }
   long column() const { return static_cast<long>(p_ - line_begin_) + 1; }
@@ -168,6 +169,20 @@ class LineParser {
   bool at_end() {
     ws();
     return p_ >= end_;
+  }
+
+  // A key: its characters between the quotes, without a copy. Keys of this schema have no escapes; a
+  // key with one simply matches no field name (and is reported as unknown).
+  std::string_view key() {
+    ws();
+    if (p_ >= end_ || *p_ != '"') malformed("a string");
+    const char* begin = ++p_;
+    while (p_ < end_ && *p_ != '"') {
+      if (*p_ == '\\' && p_ + 1 < end_) ++p_;
+      ++p_;
+    }
+    if (p_ >= end_) malformed("'\"' (unterminated string)");
+    return std::string_view(begin, static_cast<std::size_t>(p_++ - begin));
   }
 
   // A key or string value: plain characters and the simple escapes.
@@ -195,7 +210,7 @@ class LineParser {
 
   // A JSON number. NaN / Infinity (not JSON, but what some writers emit) and values that overflow are
   // reported as non-finite rather than as syntax errors, which is what they are to the user.
-  double number(const std::string& field, long element) {
+  double number(std::string_view field, long element) {
     ws();
     auto non_finite = [&]() {
       if (element >= 0) fail_field(field, "element " + std::to_string(element) + " is not finite");
@@ -214,7 +229,7 @@ class LineParser {
     return v;
   }
 
-  std::int64_t integer(const std::string& field) {
+  std::int64_t integer(std::string_view field) {
     ws();
     std::int64_t v = 0;
     const auto r = std::from_chars(p_, end_, v);
@@ -228,7 +243,7 @@ class LineParser {
     return v;
   }
 
-  bool boolean(const std::string& field) {
+  bool boolean(std::string_view field) {
     ws();
     if (end_ - p_ >= 4 && std::memcmp(p_, "true", 4) == 0) {
       p_ += 4;
@@ -242,7 +257,7 @@ class LineParser {
   }
 
   // An array of exactly `n` finite numbers written into out[0..n).
-  void float_array(const std::string& field, float* out, int n) {
+  void float_array(std::string_view field, float* out, int n) {
     ws();
     if (p_ >= end_ || *p_ != '[') {
       if (p_ < end_ && (*p_ == '"' || *p_ == '{' || *p_ == 't' || *p_ == 'f' || *p_ == '-' ||
@@ -277,8 +292,8 @@ class LineParser {
       fail_field(field, "expected " + std::to_string(n) + " values, got " + std::to_string(count));
   }
 
-  void set_field(const std::string& f) { field_ = f; }
-  const std::string& field() const { return field_; }
+  void set_field(const char* f) { field_ = f; }  // a static name: no copy per field
+  std::string field() const { return field_; }
 
  private:
   const std::string& name_;
@@ -286,7 +301,7 @@ class LineParser {
   const char* p_;
   const char* end_;
   const char* line_begin_ = nullptr;
-  std::string field_;
+  const char* field_ = "";
 };
 
 struct StepLine {
@@ -299,45 +314,57 @@ enum StepField { kSession, kUser, kDay, kStep, kState, kAction, kFeedbackField, 
 constexpr const char* kStepFieldNames[kNumStepFields] = {"session", "user",     "day",  "step",
                                                          "state",   "action",   "feedback", "done"};
 
+// "feedback.<name>" for messages, built once.
+const std::array<std::string, kNumFeedback>& feedback_field_names() {
+  static const std::array<std::string, kNumFeedback> names = [] {
+    std::array<std::string, kNumFeedback> n;
+    for (int i = 0; i < kNumFeedback; ++i) n[i] = std::string("feedback.") + kFeedbackNames[i];
+    return n;
+  }();
+  return names;
+}
+
 void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state, float* action, float* feedback) {
+  const auto& feedback_fields = feedback_field_names();
   bool seen[kNumStepFields] = {};
   bool seen_feedback[kNumFeedback] = {};
   in.expect('{');
   if (!in.peek('}')) {
     for (;;) {
       in.set_field("");
-      const std::string key = in.string();
+      const std::string_view key = in.key();
       int field = -1;
-      for (int i = 0; i < kNumStepFields; ++i)
+      for (int i = 0; i < kNumStepFields && field < 0; ++i)
         if (key == kStepFieldNames[i]) field = i;
-      if (field < 0) in.fail("unknown field \"" + key + "\"");
-      if (seen[field]) in.fail("duplicate field \"" + key + "\"");
+      if (field < 0) in.fail("unknown field \"" + std::string(key) + "\"");
+      const char* name = kStepFieldNames[field];
+      if (seen[field]) in.fail("duplicate field \"" + std::string(name) + "\"");
       seen[field] = true;
-      in.set_field(key);
+      in.set_field(name);
       in.expect(':');
       switch (field) {
-        case kSession: line.session = in.integer(key); break;
-        case kUser: line.user = in.integer(key); break;
-        case kDay: line.day = in.integer(key); break;
-        case kStep: line.step = in.integer(key); break;
-        case kState: in.float_array(key, state, state_dim); break;
-        case kAction: in.float_array(key, action, kActionDim); break;
-        case kDone: line.done = in.boolean(key); break;
+        case kSession: line.session = in.integer(name); break;
+        case kUser: line.user = in.integer(name); break;
+        case kDay: line.day = in.integer(name); break;
+        case kStep: line.step = in.integer(name); break;
+        case kState: in.float_array(name, state, state_dim); break;
+        case kAction: in.float_array(name, action, kActionDim); break;
+        case kDone: line.done = in.boolean(name); break;
         case kFeedbackField: {
           if (!in.peek('{')) in.fail_field("feedback", "expected an object");
           in.expect('{');
           if (!in.peek('}')) {
             for (;;) {
               in.set_field("feedback");
-              const std::string name = in.string();
+              const std::string_view fb_key = in.key();
               int f = -1;
-              for (int i = 0; i < kNumFeedback; ++i)
-                if (name == kFeedbackNames[i]) f = i;
-              if (f < 0) in.fail("unknown field \"feedback." + name + "\"");
-              if (seen_feedback[f]) in.fail("duplicate field \"feedback." + name + "\"");
+              for (int i = 0; i < kNumFeedback && f < 0; ++i)
+                if (fb_key == kFeedbackNames[i]) f = i;
+              if (f < 0) in.fail("unknown field \"feedback." + std::string(fb_key) + "\"");
+              const std::string& full = feedback_fields[f];
+              if (seen_feedback[f]) in.fail("duplicate field \"" + full + "\"");
               seen_feedback[f] = true;
-              const std::string full = "feedback." + name;
-              in.set_field(full);
+              in.set_field(full.c_str());
               in.expect(':');
               feedback[f] = static_cast<float>(in.number(full, -1));
               if (!std::isfinite(feedback[f])) in.fail_field(full, "value is not finite");
@@ -353,7 +380,7 @@ void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state
             in.expect('}');
           }
           for (int i = 0; i < kNumFeedback; ++i)
-            if (!seen_feedback[i]) in.fail(std::string("missing field \"feedback.") + kFeedbackNames[i] + "\"");
+            if (!seen_feedback[i]) in.fail("missing field \"" + feedback_fields[i] + "\"");
           break;
         }
       }
@@ -425,68 +452,94 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     throw SessionLogError(name + ":1: field \"feedback\": expected the names " + nlohmann::json(kFeedbackNames).dump());
   log.meta = header.value("meta", nlohmann::json::object());
 
-  // Reserve from the length of the first step line, to avoid repeated growth of the arrays.
-  if (p < end) {
+  // Index the step lines, then parse them in parallel straight into their rows (each line is
+  // independent), then run the sequence checks in line order. The first defect by line number wins, so
+  // the message is the same whatever the thread count.
+  std::vector<const char*> starts;
+  while (p < end) {
+    starts.push_back(p);
     const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    const auto first_line = static_cast<std::size_t>((nl ? static_cast<const char*>(nl) : end) - p) + 1;
-    const std::size_t guess = static_cast<std::size_t>(end - p) / std::max<std::size_t>(64, first_line) + 1;
-    log.states.reserve(guess * log.state_dim);
-    log.actions.reserve(guess * kActionDim);
-    log.feedback.reserve(guess * kNumFeedback);
+    p = nl ? static_cast<const char*>(nl) + 1 : end;
+  }
+  const bool last_terminated = text.back() == '\n';
+  const auto rows = static_cast<std::int64_t>(starts.size());
+  const std::int64_t first_line = line_no + 1;  // file line of starts[0]
+  log.states.resize(static_cast<std::size_t>(rows) * log.state_dim);
+  log.actions.resize(static_cast<std::size_t>(rows) * kActionDim);
+  log.feedback.resize(static_cast<std::size_t>(rows) * kNumFeedback);
+  std::vector<StepLine> lines(static_cast<std::size_t>(rows));
+
+  std::int64_t error_row = rows;  // the first row whose parse failed
+  std::string error_message;
+#pragma omp parallel
+  {
+    std::int64_t my_error_row = rows;
+    std::string my_message;
+#pragma omp for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      if (r > my_error_row) continue;  // a thread's rows are increasing: later ones cannot win
+      const bool terminated_line = r + 1 < rows || last_terminated;
+      const char* line_begin = starts[r];
+      const char* line_end = terminated_line ? (r + 1 < rows ? starts[r + 1] - 1 : end - 1) : end;
+      LineParser in(name, first_line + r, line_begin, line_end);
+      in.set_line_begin(line_begin);
+      try {
+        try {
+          parse_step_line(in, log.state_dim, lines[r], log.states.data() + r * log.state_dim,
+                          log.actions.data() + r * kActionDim, log.feedback.data() + r * kNumFeedback);
+        } catch (const SessionLogError&) {
+          // The writer always ends a line; a last line without one that does not parse was cut mid-write.
+          if (!terminated_line) {
+            const std::string where = in.field().empty() ? "" : " in field \"" + in.field() + "\"";
+            in.fail("truncated last line (it ends" + where + " without completing the JSON object)");
+          }
+          throw;
+        }
+        if (!terminated_line) in.fail("truncated last line (no end of line)");
+      } catch (const SessionLogError& e) {
+        if (r < my_error_row) my_error_row = r, my_message = e.what();
+      }
+    }
+#pragma omp critical(mtf_session_log_error)
+    if (my_error_row < error_row) error_row = my_error_row, error_message = std::move(my_message);
   }
 
-  StepLine line, previous;
+  // Sequence checks: sessions contiguous with increasing ids, steps 0, 1, ..., done on the last step.
+  auto fail = [&](std::int64_t r, const std::string& field, const std::string& what) {
+    throw SessionLogError(name + ":" + std::to_string(first_line + r) + ": field \"" + field + "\": " + what);
+  };
   bool open_session = false;
-  std::vector<float> state(log.state_dim), action(kActionDim), feedback(kNumFeedback);
-  while (p < end) {
-    next_line(b, e, terminated);
-    LineParser in(name, line_no, b, e);
-    in.set_line_begin(b);
-    try {
-      parse_step_line(in, log.state_dim, line, state.data(), action.data(), feedback.data());
-    } catch (const SessionLogError&) {
-      // The writer always ends a line; a last line without one that does not parse was cut mid-write.
-      if (!terminated) {
-        const std::string where = in.field().empty() ? "" : " in field \"" + in.field() + "\"";
-        in.fail("truncated last line (it ends" + where + " without completing the JSON object)");
-      }
-      throw;
-    }
-    if (!terminated) in.fail("truncated last line (no end of line)");
-
-    // Sequence checks: sessions contiguous with increasing ids, steps 0, 1, ..., done on the last.
-    if (open_session && line.session == previous.session) {
+  for (std::int64_t r = 0; r < error_row; ++r) {
+    const StepLine& line = lines[r];
+    if (open_session && line.session == lines[r - 1].session) {
+      const StepLine& previous = lines[r - 1];
       if (line.step != previous.step + 1)
-        in.fail_field("step", "expected " + std::to_string(previous.step + 1) + ", got " + std::to_string(line.step));
-      if (line.user != previous.user) in.fail_field("user", "changes within session " + std::to_string(line.session));
-      if (line.day != previous.day) in.fail_field("day", "changes within session " + std::to_string(line.session));
+        fail(r, "step", "expected " + std::to_string(previous.step + 1) + ", got " + std::to_string(line.step));
+      if (line.user != previous.user) fail(r, "user", "changes within session " + std::to_string(line.session));
+      if (line.day != previous.day) fail(r, "day", "changes within session " + std::to_string(line.session));
     } else {
       if (open_session)
-        in.fail_field("session", "session " + std::to_string(previous.session) +
-                                     " ended without a step with \"done\": true");
+        fail(r, "session", "session " + std::to_string(lines[r - 1].session) + " ended without a step with \"done\": true");
       if (!log.sessions.empty() && line.session <= log.sessions.back().id)
-        in.fail_field("session", "ids must increase (got " + std::to_string(line.session) + " after " +
-                                     std::to_string(log.sessions.back().id) + ")");
-      if (line.step != 0) in.fail_field("step", "expected 0 at the start of a session, got " + std::to_string(line.step));
-      if (line.user < 0 || line.user > INT32_MAX) in.fail_field("user", "out of range");
-      if (line.day < 0 || line.day > INT32_MAX) in.fail_field("day", "out of range");
+        fail(r, "session", "ids must increase (got " + std::to_string(line.session) + " after " +
+                               std::to_string(log.sessions.back().id) + ")");
+      if (line.step != 0) fail(r, "step", "expected 0 at the start of a session, got " + std::to_string(line.step));
+      if (line.user < 0 || line.user > INT32_MAX) fail(r, "user", "out of range");
+      if (line.day < 0 || line.day > INT32_MAX) fail(r, "day", "out of range");
       SessionLog::SessionInfo info;
       info.id = line.session;
       info.user = static_cast<int>(line.user);
       info.day = static_cast<int>(line.day);
-      info.begin = info.end = log.num_steps();
+      info.begin = info.end = r;
       log.sessions.push_back(info);
     }
-    log.states.insert(log.states.end(), state.begin(), state.end());
-    log.actions.insert(log.actions.end(), action.begin(), action.end());
-    log.feedback.insert(log.feedback.end(), feedback.begin(), feedback.end());
-    log.sessions.back().end += 1;
+    log.sessions.back().end = r + 1;
     open_session = !line.done;
-    previous = line;
   }
+  if (error_row < rows) throw SessionLogError(error_message);
   if (open_session)
-    throw SessionLogError(name + ":" + std::to_string(line_no) + ": field \"done\": the file ends inside session " +
-                          std::to_string(previous.session) + " (its last step is not done)");
+    fail(rows - 1, "done", "the file ends inside session " + std::to_string(lines[rows - 1].session) +
+                               " (its last step is not done)");
   return log;
 }
 

@@ -32,6 +32,9 @@ struct Lane {
   std::vector<Finished> finished;
 };
 
+// Below this many live sessions a step runs on one thread (see LockStep::run).
+constexpr int kParallelMinSessions = 128;
+
 class LockStep {
  public:
   LockStep(const Simulator& sim, const MixedPolicy& policy, const RolloutOptions& options)
@@ -55,34 +58,41 @@ class LockStep {
     lane.rec_feedback.clear();
   }
 
+  // One parallel region per step (advance the live sessions, then observe their next states), and
+  // none at all when few sessions are live: on a busy machine each OpenMP barrier can cost a scheduler
+  // tick, and the long tail of a rollout has only a handful of sessions left.
   void run(std::vector<Lane>& lanes) {
     const int s_dim = sim_.state_dim();
+    const int n_lanes = static_cast<int>(lanes.size());
+    for (Lane& lane : lanes)
+      if (lane.live) sim_.observe(lane.session, lane.state.data());
     std::vector<int> group;
     std::vector<float> states, actions;
     for (;;) {
-      bool any = false;
+      int live = 0;
       for (std::size_t m = 0; m < policy_.members().size(); ++m) {
         group.clear();
-        for (int i = 0; i < static_cast<int>(lanes.size()); ++i)
+        for (int i = 0; i < n_lanes; ++i)
           if (lanes[i].live && lanes[i].member == static_cast<int>(m)) group.push_back(i);
         if (group.empty()) continue;
-        any = true;
         const int n = static_cast<int>(group.size());
+        live += n;
         states.resize(static_cast<std::size_t>(n) * s_dim);
         actions.resize(static_cast<std::size_t>(n) * kActionDim);
-#pragma omp parallel for schedule(static)
-        for (int g = 0; g < n; ++g) sim_.observe(lanes[group[g]].session, states.data() + static_cast<long>(g) * s_dim);
+        for (int g = 0; g < n; ++g)
+          std::copy(lanes[group[g]].state.begin(), lanes[group[g]].state.end(), states.data() + static_cast<long>(g) * s_dim);
         policy_.members()[m]->act(states.data(), n, actions.data(), policy_rng_);
-        for (int g = 0; g < n; ++g) {
-          Lane& lane = lanes[group[g]];
-          std::copy_n(states.data() + static_cast<long>(g) * s_dim, s_dim, lane.state.begin());
-          std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lane.action.begin());
-        }
+        for (int g = 0; g < n; ++g)
+          std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lanes[group[g]].action.begin());
       }
-      if (!any) break;
-#pragma omp parallel for schedule(dynamic, 16)
-      for (int i = 0; i < static_cast<int>(lanes.size()); ++i)
-        if (lanes[i].live) advance(lanes[i]);
+      if (live == 0) break;
+#pragma omp parallel for schedule(dynamic, 8) if (live >= kParallelMinSessions)
+      for (int i = 0; i < n_lanes; ++i) {
+        Lane& lane = lanes[i];
+        if (!lane.live) continue;
+        advance(lane);
+        if (lane.live) sim_.observe(lane.session, lane.state.data());  // the next state (maybe of a new session)
+      }
     }
   }
 

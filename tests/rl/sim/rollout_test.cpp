@@ -50,7 +50,7 @@ TEST_CASE("a session's discounted return is Σ γ^t r_t of its logged feedback",
   }
 }
 
-TEST_CASE("identical seeds give byte-identical logs; other seeds do not", "[sim][rollout]") {
+TEST_CASE("identical seeds give byte-identical logs and other seeds do not", "[sim][rollout]") {
   const Simulator& sim = small_sim();
   const MixedPolicy mixed = make_behaviour_policy("mixed", Action{});
   RolloutOptions opt;
@@ -83,7 +83,7 @@ TEST_CASE("identical seeds give byte-identical logs; other seeds do not", "[sim]
   for (const char* f : {"rollout_a.jsonl", "rollout_b.jsonl", "rollout_c.jsonl", "rollout_d.jsonl"}) std::remove(f);
 }
 
-TEST_CASE("days: users return for more sessions, sessions are numbered in time order", "[sim][rollout]") {
+TEST_CASE("days: users return for more sessions and sessions are numbered in time order", "[sim][rollout]") {
   const Simulator& sim = small_sim();
   const MixedPolicy constant = make_behaviour_policy("constant", Action{});
   RolloutOptions opt;

@@ -192,3 +192,22 @@ TEST_CASE("a logged initial state gives back its session start", "[sim][simulato
   REQUIRE(back.history == next.history);
   REQUIRE(back.session_in_day == 1);
 }
+
+TEST_CASE("the simulator runs on the real KuaiRand population", "[sim][simulator]") {
+  SimConfig c;
+  c.population = PopulationSource::kKuaiRand;
+  c.kuairand_dir = MTF_KUAIRAND_DIR;
+  const Simulator sim(c);
+  long steps = 0, plays = 0;
+  const int n = 300;
+  for (int k = 0; k < n; ++k) {
+    Session s = sim.begin(sim.fresh_start(k * 89 % sim.num_users()), 500 + k);
+    while (!s.done) plays += sim.step(s, kNeutral).plays, ++steps;
+  }
+  WARN("KuaiRand population, neutral α: mean session length " << double(steps) / n << ", play rate "
+                                                                << double(plays) / steps);
+  REQUIRE(double(steps) / n > 6);
+  REQUIRE(double(steps) / n < 40);
+  REQUIRE(double(plays) / steps > 0.3);
+  REQUIRE(double(plays) / steps < 0.6);
+}

@@ -185,29 +185,6 @@ class LineParser {
     return std::string_view(begin, static_cast<std::size_t>(p_++ - begin));
   }
 
-  // A key or string value: plain characters and the simple escapes.
-  std::string string() {
-    ws();
-    if (p_ >= end_ || *p_ != '"') malformed("a string");
-    ++p_;
-    std::string s;
-    while (p_ < end_ && *p_ != '"') {
-      if (static_cast<unsigned char>(*p_) < 0x20) malformed("'\"' (control character in string)");
-      if (*p_ == '\\') {
-        ++p_;
-        if (p_ >= end_) break;
-        const char e = *p_;
-        s += e == 'n' ? '\n' : e == 't' ? '\t' : e;
-      } else {
-        s += *p_;
-      }
-      ++p_;
-    }
-    if (p_ >= end_) malformed("'\"' (unterminated string)");
-    ++p_;
-    return s;
-  }
-
   // A JSON number. NaN / Infinity (not JSON, but what some writers emit) and values that overflow are
   // reported as non-finite rather than as syntax errors, which is what they are to the user.
   double number(std::string_view field, long element) {
@@ -408,7 +385,7 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
   const char* const end = data + text.size();
   if (text.empty()) throw SessionLogError(name + ":1: empty file (no header)");
 
-  // Split into lines up front: a last line without '\n' is a truncated write.
+  // The header line (a last line without '\n' is a truncated write).
   std::int64_t line_no = 0;
   const char* p = data;
   auto next_line = [&](const char*& b, const char*& e, bool& terminated) {

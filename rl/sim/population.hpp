@@ -5,10 +5,10 @@
 // user_features_pure.csv. The hidden traits are drawn *conditioned on the profile*:
 //   segment bit 0 "prefers long videos"  ⇔ onehot_feat1 ∈ {1, 3, 5}   (≈ 45 % of KuaiRand users)
 //   segment bit 1 "interaction-heavy"    ⇔ friend_user_num ≥ 30       (≈ 40 %)
-//   preferred length L_u ≈ 60 s (long) or 12 s (short), × exp(N(0, 0.3²))
-//   interactivity ι_u ≈ ±1.3 (interactive / passive) + 0.3·is_author + N(0, 0.3²)   (logit offset)
+//   preferred length L_u ≈ 90 s (long) or 8 s (short), × exp(N(0, 0.3²))
+//   interactivity ι_u ≈ +1.6 (interactive) or −2.0 (passive) + 0.3·is_author + N(0, 0.3²)  (logit offset)
 //   activeness (return-visit logit) and patience (exit logit) from the activity level
-//   clickbait susceptibility higher for young accounts; topic tastes θ_u ~ N(0, 0.8²) per topic.
+//   clickbait susceptibility higher for young accounts and passive users; topic tastes θ_u ~ N(0, 0.8²).
 // The segment is a deterministic function of the observable profile (segment_from_profile), so a policy
 // can personalize from the state; the traits themselves never enter the state.
 //

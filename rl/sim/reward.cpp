@@ -1,7 +1,7 @@
 // rl/sim/reward.cpp — reward presets.
 //
-// Default weights, in "reward units": 1 unit ≈ one like ≈ 50 s of play time ≈ two fully watched videos.
-//   play_time 0.02 / s, play_integrity 0.5, play 0, like 1, share 2, comment 1.5, follow 3, collect 1.5,
+// Default weights, in "reward units": 1 unit ≈ 50 s of play time ≈ two fully watched videos ≈ half a like.
+//   play_time 0.02 / s, play_integrity 0.5, play 0, like 2, share 3, comment 2, follow 4, collect 2,
 //   skip −0.05, negative −1.
 // Rtime triples the play-time weight, Rintegrity triples play integrity, Rinteraction triples the five
 // interaction weights; everything else is the default.

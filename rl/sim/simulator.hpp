@@ -7,14 +7,16 @@
 //
 //   taste match m = θ_u[topic], length match λ = −|ln(d / L_u)|, repetition ρ = recent same-topic count
 //   P(play)    = σ(−0.6 + 0.8 m + 2.2 κ_u cb + 0.5 S − 0.5 F − 0.7 ρ + 0.25 λ − 0.5 ad)
-//   P(finish)  = σ(0.8 + 2 (q − ½) + 1.2 λ + 0.4 m + 0.3 S − 0.3 F − cb)              (given play)
-//   watch      = d if finished, else U(0, 0.9) · min(d, L_u (0.6 + q))                 (given play)
+//   P(finish)  = σ(0.8 + 2 (q − ½) + 1.2 λ + 0.4 m + 0.3 S − 0.3 F)                    (given play)
+//   watch      = d if finished, else U(0, 0.9) · min(d, L_u (0.6 + q + 0.8 cb))         (given play)
 //   P(x)       = σ(b_x + ι_u + 1.5 (q − ½) + 0.5 m + 0.7 ι_v + 0.3 S − cb),  x ∈ like…collect (given play)
-//   P(neg)     = σ(−4.5 + 3 cb (1 − q) + 0.8 F − 0.5 m + 0.8 ad)                        (given play)
-//   P(exit)    = σ(π_u + 0.8 F − S + [played] cb + 0.5 [skipped] + 1.5 [negative])
-//   S ← 0.9 S + 0.3 e,  e = [played](1.5 (q − 0.45) − 1.2 cb + 0.3 [finished] + 0.3 [interacted])
+//   P(neg)     = σ(−4.5 + 3 cb (1 − q) + 0.8 F − 0.5 m + 0.8 ad)                          (given play)
+//   P(exit)    = σ(π_u + 0.8 F − S + [played](cb + 0.3 ln(d/30)) + 0.5 [skipped] + 1.5 [negative])
+//   S ← 0.9 S + 0.3 e,  e = [played](1.5 (q − 0.45) − 1.2 cb + 0.6 λ + 0.3 [finished] + 0.3 [interacted])
 //                            − 0.1 [skipped] − 0.8 [negative]
 //   F ← 0.93 F + 0.06 + 0.3 cb [played] + 0.1 ρ
+// The MTL model predicts these expectations for an under-personalized view of the user (traits moved
+// SimConfig::mtl_shrinkage of the way to the population mean) plus noise.
 // Clickbait (high cb, low q) is attractive now — higher play probability, so higher instant reward — but
 // lowers S, raises F and the exit hazard: the instant-greedy ranking shortens sessions.
 //

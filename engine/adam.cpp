@@ -28,7 +28,7 @@ void Adam<T>::step(Parameters<T>& params) {
   const T* g = params.grads();
   T* m = m_.data();
   T* v = v_.data();
-  parallel_for_range(std::ptrdiff_t(m_.size()), std::ptrdiff_t(1) << 16,
+  parallel_for_range(std::ptrdiff_t(m_.size()), kElementwiseParallelMin,
                      [&](std::ptrdiff_t b, std::ptrdiff_t e) {
                        for (std::ptrdiff_t i = b; i < e; ++i) {
                          m[i] = b1 * m[i] + c1 * g[i];

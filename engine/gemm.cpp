@@ -76,8 +76,10 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
   Index kc = k, mc = n, nc = m;
   Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(kc, mc, nc, Index(1));
 
+  // Fork only for products of at least ~20 MFLOP (~0.2 ms on one core): smaller ones lose more to the
+  // fork/join than they gain, and lose badly when the machine is oversubscribed.
   const double flops = 2.0 * double(m) * double(n) * double(k);
-  const int threads = (flops >= 2.0e5 && m >= 32 && !omp_in_parallel()) ? omp_get_max_threads() : 1;
+  const int threads = (flops >= 2.0e7 && m >= 32 && !omp_in_parallel()) ? omp_get_max_threads() : 1;
   if (threads <= 1) {
     product_rows<T, OrderA, OrderB>(m, n, k, a, lda, b, ldb, c, ldc, kc, mc, nc);
     return;

@@ -16,7 +16,7 @@ template <class T>
 const char* scalar_name() {
   return sizeof(T) == 4 ? "float32" : "float64";
 }
-constexpr std::ptrdiff_t kParallelMin = std::ptrdiff_t(1) << 16;
+constexpr std::ptrdiff_t kParallelMin = kElementwiseParallelMin;
 }  // namespace
 
 template <class T>

@@ -17,6 +17,11 @@ int num_threads();
 /// True when the caller is already inside an OpenMP parallel region (kernels then run sequentially).
 bool in_parallel_region();
 
+/// Elementwise kernels (ops, Adam, soft updates) fork only above this many elements: below it the
+/// OpenMP fork/join (microseconds when idle, a scheduler quantum when the machine is oversubscribed)
+/// costs more than it saves.
+constexpr std::ptrdiff_t kElementwiseParallelMin = std::ptrdiff_t(1) << 18;
+
 /// Runs body(begin, end) over [0, n) in contiguous chunks, split across threads when n >= min_parallel.
 /// Chunk boundaries depend on the thread count; bodies must be elementwise (no cross-chunk reduction).
 template <class Body>

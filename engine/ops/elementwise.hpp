@@ -12,8 +12,7 @@
 
 namespace mtf::ops {
 
-/// Below this many elements an elementwise kernel is not worth an OpenMP fork.
-constexpr std::ptrdiff_t kParallelMin = std::ptrdiff_t(1) << 16;
+constexpr std::ptrdiff_t kParallelMin = kElementwiseParallelMin;
 
 namespace detail {
 template <class T>

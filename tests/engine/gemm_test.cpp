@@ -61,7 +61,7 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
                                  {2560, 750, 750, Trans::No, Trans::Yes},
                                  {256, 400, 300, Trans::No, Trans::No},
                                  {750, 750, 256, Trans::Yes, Trans::No},
-                                 {37, 300, 400, Trans::Yes, Trans::No}}) {
+                                 {40, 300, 1000, Trans::Yes, Trans::No}}) {
     Problem<float> p(m, n, k, ta, tb, rng);
     set_num_threads(1);
     const MatrixR<float> one = p.run(true, false);

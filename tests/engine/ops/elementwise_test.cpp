@@ -144,7 +144,7 @@ TEST_CASE("dropout with a given mask: value and gradient; the mask gets none", "
 TEST_CASE("elementwise ops split across threads give the same bits as one thread", "[ops][elementwise][threads]") {
   // Large enough (> kParallelMin elements) that the kernels fork.
   Rng rng(21);
-  const MatrixR<float> x = test::normal_matrix<float>(512, 300, rng);
+  const MatrixR<float> x = test::normal_matrix<float>(1024, 300, rng);
   auto run = [&](int threads) {
     set_num_threads(threads);
     Tape<float> t;
@@ -152,7 +152,7 @@ TEST_CASE("elementwise ops split across threads give the same bits as one thread
     const Var y = ops::mul(t, ops::tanh(t, v), ops::sigmoid(t, ops::affine(t, v, 2.0f, 0.5f)));
     t.grad(y).setConstant(1.0f);
     t.backward_from(y);
-    MatrixR<float> out(512, 600);
+    MatrixR<float> out(1024, 600);
     out << t.value(y), t.grad(v);
     return out;
   };

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 #include <string_view>
 
@@ -520,7 +521,9 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
   return log;
 }
 
-SessionLog read_session_log(const std::string& path) {
+namespace {
+
+std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw SessionLogError(path + ": cannot open");
   std::string text;
@@ -529,8 +532,142 @@ SessionLog read_session_log(const std::string& path) {
   in.seekg(0);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (!in) throw SessionLogError(path + ": read failed");
-  // Messages name the file as the user gave it, without directories, like compilers do for short paths.
-  return parse_session_log(text, path);
+  return text;
+}
+
+}  // namespace
+
+SessionLog read_session_log(const std::string& path) {
+  // Messages name the file as the user gave it.
+  return parse_session_log(read_text(path), path);
+}
+
+// ------------------------------------------------------------------------------------------ binary cache
+
+std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t h = seed ^ (0x9E3779B97F4A7C15ull * (size + 1));
+  auto mix = [](std::uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ull;
+    x ^= x >> 32;
+    return x;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ mix(w + 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, size - i);
+  h = (h ^ mix(tail + size)) * 0xBF58476D1CE4E5B9ull;
+  return mix(h);
+}
+
+namespace {
+
+// Layout: magic[8] | u64 version | u64 source_size | u64 source_hash | u64 state_dim | u64 sessions |
+// u64 steps | u64 meta_size | meta JSON | sessions (5 x i64 each: id, user, day, begin, end) | states |
+// actions | feedback (float32) | u64 checksum of everything before it.
+constexpr char kCacheMagic[8] = {'M', 'T', 'F', 'L', 'O', 'G', 'C', '1'};
+constexpr std::uint64_t kCacheVersion = 1;
+
+template <class T>
+void put_raw(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// Returns false on any mismatch or damage; never throws for a bad cache.
+bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
+                    SessionLog& out) {
+  std::ifstream in(cache_path, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
+  const std::size_t header = sizeof kCacheMagic + 7 * sizeof(std::uint64_t);
+  if (bytes.size() < header + sizeof(std::uint64_t) || std::memcmp(bytes.data(), kCacheMagic, 8) != 0) return false;
+  std::uint64_t checksum;
+  std::memcpy(&checksum, bytes.data() + bytes.size() - 8, 8);
+  if (hash_bytes(bytes.data(), bytes.size() - 8, 1) != checksum) return false;
+  std::uint64_t f[7];
+  std::memcpy(f, bytes.data() + 8, sizeof f);
+  const auto [version, size, hash, state_dim, sessions, steps, meta_size] =
+      std::tuple{f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+  if (version != kCacheVersion || size != source_size || hash != source_hash || state_dim == 0) return false;
+  const std::uint64_t expected = header + meta_size + sessions * 5 * 8 +
+                                 steps * (state_dim + kActionDim + kNumFeedback) * sizeof(float) + 8;
+  if (expected != bytes.size()) return false;
+  const char* p = bytes.data() + header;
+  SessionLog log;
+  log.state_dim = static_cast<int>(state_dim);
+  try {
+    log.meta = nlohmann::json::parse(p, p + meta_size);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+  p += meta_size;
+  log.sessions.resize(sessions);
+  for (auto& s : log.sessions) {
+    std::int64_t v[5];
+    std::memcpy(v, p, sizeof v);
+    p += sizeof v;
+    s.id = v[0];
+    s.user = static_cast<int>(v[1]);
+    s.day = static_cast<int>(v[2]);
+    s.begin = v[3];
+    s.end = v[4];
+  }
+  auto take = [&p](std::vector<float>& dst, std::uint64_t n) {
+    dst.resize(n);
+    std::memcpy(dst.data(), p, n * sizeof(float));
+    p += n * sizeof(float);
+  };
+  take(log.states, steps * state_dim);
+  take(log.actions, steps * kActionDim);
+  take(log.feedback, steps * kNumFeedback);
+  out = std::move(log);
+  return true;
+}
+
+void write_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
+                 const SessionLog& log) {
+  std::string bytes(kCacheMagic, sizeof kCacheMagic);
+  const std::string meta = log.meta.dump();
+  for (std::uint64_t v : {kCacheVersion, source_size, source_hash, static_cast<std::uint64_t>(log.state_dim),
+                          static_cast<std::uint64_t>(log.sessions.size()),
+                          static_cast<std::uint64_t>(log.num_steps()), static_cast<std::uint64_t>(meta.size())})
+    put_raw(bytes, v);
+  bytes += meta;
+  for (const auto& s : log.sessions)
+    for (std::int64_t v : {s.id, static_cast<std::int64_t>(s.user), static_cast<std::int64_t>(s.day), s.begin, s.end})
+      put_raw(bytes, v);
+  for (const auto* v : {&log.states, &log.actions, &log.feedback})
+    bytes.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
+  put_raw(bytes, hash_bytes(bytes.data(), bytes.size(), 1));
+  const std::string tmp = cache_path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return;  // an unwritable cache is not an error
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), cache_path.c_str()) != 0) std::remove(tmp.c_str());
+}
+
+}  // namespace
+
+SessionLog read_session_log_cached(const std::string& path, bool* used_cache) {
+  const std::string text = read_text(path);
+  const std::uint64_t source_hash = hash_bytes(text.data(), text.size());
+  const std::string cache_path = path + ".cache";
+  SessionLog log;
+  const bool hit = try_read_cache(cache_path, text.size(), source_hash, log);
+  if (used_cache) *used_cache = hit;
+  if (hit) return log;
+  log = parse_session_log(text, path);  // strict: throws on any defect, and then no cache is written
+  write_cache(cache_path, text.size(), source_hash, log);
+  return log;
 }
 
 }  // namespace mtf::sim

@@ -67,4 +67,14 @@ SessionLog read_session_log(const std::string& path);
 /// The same parser over an in-memory text; `name` stands for the file name in messages.
 SessionLog parse_session_log(const std::string& text, const std::string& name);
 
+/// read_session_log with a binary cache beside the file (`path + ".cache"`). The cache records the size
+/// and a 64-bit hash of the JSON text it was built from and a checksum of its own contents; it is used
+/// only when all three match (the text is still read and hashed, parsing is what is skipped). Otherwise
+/// — no cache, a stale one, a truncated or corrupted one — the text is parsed strictly and the cache is
+/// rewritten atomically (a cache that cannot be written is not an error). `used_cache` reports which.
+SessionLog read_session_log_cached(const std::string& path, bool* used_cache = nullptr);
+
+/// The 64-bit hash used by the cache (8 bytes at a time, multiply–xorshift mixing; not cryptographic).
+std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed = 0);
+
 }  // namespace mtf::sim

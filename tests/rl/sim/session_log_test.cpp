@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "rl/sim/session_log.hpp"
@@ -180,4 +181,65 @@ TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still 
   REQUIRE_THROWS_WITH(read_session_log(path), "session_log_bad.jsonl:5: field \"state\": expected 3 values, got 2");
   std::remove(path.c_str());
   REQUIRE_THROWS_WITH(read_session_log("no_such_file.jsonl"), "no_such_file.jsonl: cannot open");
+}
+
+TEST_CASE("the binary cache is used only when it matches the log and its checksum", "[sim][session_log]") {
+  const std::string path = "session_log_cached.jsonl", cache = path + ".cache";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << valid_text();
+  }
+  std::remove(cache.c_str());
+  bool used = true;
+  const SessionLog first = read_session_log_cached(path, &used);
+  REQUIRE_FALSE(used);  // no cache yet: parsed, cache written
+  const SessionLog second = read_session_log_cached(path, &used);
+  REQUIRE(used);
+  REQUIRE(second.states == first.states);
+  REQUIRE(second.actions == first.actions);
+  REQUIRE(second.feedback == first.feedback);
+  REQUIRE(second.sessions.size() == first.sessions.size());
+  REQUIRE(second.sessions[1].begin == first.sessions[1].begin);
+
+  // A flipped byte inside the cache: the checksum fails, the log is parsed again (and the cache rebuilt).
+  std::string bytes;
+  {
+    std::ifstream in(cache, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes[bytes.size() / 2] ^= 0x5a;
+  {
+    std::ofstream out(cache, std::ios::binary);
+    out << bytes;
+  }
+  REQUIRE(read_session_log_cached(path, &used).states == first.states);
+  REQUIRE_FALSE(used);
+  REQUIRE(read_session_log_cached(path, &used).states == first.states);
+  REQUIRE(used);
+
+  // A truncated cache is not used either.
+  {
+    std::ofstream out(cache, std::ios::binary);
+    out << bytes.substr(0, bytes.size() / 3);
+  }
+  read_session_log_cached(path, &used);
+  REQUIRE_FALSE(used);
+
+  // The log changes (same length, one digit): the cache is stale and the new content is read.
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << edit_line(valid_text(), 2, "[0.5,1,2]", "[0.5,1,3]");
+  }
+  const SessionLog changed = read_session_log_cached(path, &used);
+  REQUIRE_FALSE(used);
+  REQUIRE(changed.state(0)[2] == 3.0f);
+
+  // A defective log is an error, cache or not, and leaves no cache behind for it.
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << edit_line(valid_text(), 3, "[0.5,1,2]", "[0.5,NaN,2]");
+  }
+  REQUIRE_THROWS_WITH(read_session_log_cached(path, &used), "session_log_cached.jsonl:3: field \"state\": element 1 is not finite");
+  std::remove(path.c_str());
+  std::remove(cache.c_str());
 }

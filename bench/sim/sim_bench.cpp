@@ -5,6 +5,7 @@
 //   BM_LockStepRollouts     true_value over 512 starts: lock-step batches, OpenMP over sessions
 //                           (threads from OMP_NUM_THREADS)
 //   BM_LogWrite/BM_LogRead  JSON Lines writer and strict reader on a 20,000-step log (transitions/s)
+//   BM_LogReadCached        the same log through the validated binary cache
 //   BM_BuildTransitions     rewards from raw feedback and (s, a, r, s', done) rows
 //   BM_ReplaySample         a 256-transition minibatch from a full 100,000 window
 #include <benchmark/benchmark.h>
@@ -91,6 +92,18 @@ void BM_LogRead(benchmark::State& state) {
   std::remove("bench_sim_read.jsonl");
 }
 BENCHMARK(BM_LogRead)->Unit(benchmark::kMillisecond);
+
+void BM_LogReadCached(benchmark::State& state) {
+  const SessionLog& log = sample_log();
+  write_session_log(log, "bench_sim_cached.jsonl");
+  read_session_log_cached("bench_sim_cached.jsonl");  // builds the cache
+  for (auto _ : state) benchmark::DoNotOptimize(read_session_log_cached("bench_sim_cached.jsonl"));
+  state.counters["transitions/s"] =
+      benchmark::Counter(static_cast<double>(log.num_steps()) * state.iterations(), benchmark::Counter::kIsRate);
+  std::remove("bench_sim_cached.jsonl");
+  std::remove("bench_sim_cached.jsonl.cache");
+}
+BENCHMARK(BM_LogReadCached)->Unit(benchmark::kMillisecond);
 
 void BM_BuildTransitions(benchmark::State& state) {
   const SessionLog& log = sample_log();

@@ -1,0 +1,110 @@
+#include "ope/fqe.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+
+#include "engine/ops.hpp"
+
+namespace mtf {
+
+ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim)
+    : config_(config), state_dim_(state_dim), action_dim_(action_dim), rng_(config.seed) {
+  const CriticSpec spec{state_dim, action_dim, config.hidden};
+  q_ = std::make_unique<QNetwork<float>>(spec, rng_);
+  q_target_ = std::make_unique<QNetwork<float>>(spec, rng_);
+  q_target_->params().copy_from(q_->params());  // Algorithm 2 line 1: one random initialization
+  opt_ = Adam<float>(q_->params().size(), AdamConfig{config.lr});
+}
+
+FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+                               const MatrixR<float>& policy_next_actions) {
+  Tape<float>& t = tape_;
+  t.reset();
+  q_->params().zero_grad();
+  Var y;
+  {
+    NoGradScope<float> no_grad(t);
+    const Var q_next = q_target_->forward(t, t.input(batch.next_state), t.input(policy_next_actions));  // (M, 1)
+    y = ops::add(t, t.input(batch.reward),
+                 ops::scale(t, ops::mul(t, t.input(batch.not_done), q_next), float(config_.gamma)));
+  }
+  const Var s = t.input(batch.state);
+  const Var q_data = q_->forward(t, s, t.input(batch.action));     // Q(s, a)       (M, 1)
+  const Var q_pi = q_->forward(t, s, t.input(policy_actions));     // Q(s, pi_e(s)) (M, 1)
+  const Var penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
+  const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
+  const Var loss = ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td);
+  t.backward(loss);
+  opt_.step(q_->params());
+  if (++steps_ % config_.target_period == 0) {
+    if (config_.target_eta >= 1.0) q_target_->params().copy_from(q_->params());
+    else q_target_->params().soft_update_from(q_->params(), float(config_.target_eta));
+  }
+  FqeStats stats;
+  stats.loss = t.scalar(loss);
+  stats.td_loss = t.scalar(td);
+  stats.penalty = t.scalar(penalty);
+  stats.q_data_mean = t.value(q_data).mean();
+  stats.target_mean = t.value(y).mean();
+  return stats;
+}
+
+void ConservativeFqe::fit(const sim::ReplayBuffer& data, sim::Policy& policy, std::ostream* progress) {
+  if (data.size() == 0) throw std::invalid_argument("ConservativeFqe::fit: no transitions");
+  if (data.state_dim() != state_dim_ || data.action_dim() != action_dim_)
+    throw std::invalid_argument("ConservativeFqe::fit: data dims differ from the estimator's");
+  const int m = config_.batch_size;
+  TransitionBatch batch(m, state_dim_, action_dim_);
+  MatrixR<float> pi_s(m, action_dim_), pi_next(m, action_dim_);
+  const auto start = std::chrono::steady_clock::now();
+  for (long long k = 1; k <= config_.steps; ++k) {
+    data.sample(m, rng_, batch.state.data(), batch.action.data(), batch.reward.data(), batch.next_state.data(),
+                batch.not_done.data());
+    policy.act(batch.state.data(), m, pi_s.data(), rng_);
+    policy.act(batch.next_state.data(), m, pi_next.data(), rng_);
+    last_ = step(batch, pi_s, pi_next);
+    if (!std::isfinite(last_.loss))
+      throw EstimatorDiverged("estimator diverged at step " + std::to_string(steps_) + ": loss " +
+                              std::to_string(last_.loss) + " (TD " + std::to_string(last_.td_loss) + ")");
+    if (k % config_.log_every == 0 || k == config_.steps) {
+      if (!q_->params().all_finite())
+        throw EstimatorDiverged("estimator diverged at step " + std::to_string(steps_) + ": a Q weight is not finite");
+      if (progress) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        *progress << "fqe step " << k << "/" << config_.steps << "  " << std::fixed << std::setprecision(1)
+                  << double(k) / secs << " steps/s  TD loss " << std::setprecision(5) << last_.td_loss
+                  << "  penalty " << last_.penalty << "  Q(s,a) " << last_.q_data_mean << "\n";
+      }
+    }
+  }
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, sim::Policy& policy) {
+  const Index n = initial_states.rows(), reps = config_.estimate_samples;
+  if (initial_states.cols() != state_dim_)
+    throw std::invalid_argument("ConservativeFqe::estimate: initial states have " +
+                                std::to_string(initial_states.cols()) + " columns, expected " +
+                                std::to_string(state_dim_));
+  MatrixR<float> actions(n, action_dim_);
+  Eigen::ArrayXd per_state = Eigen::ArrayXd::Zero(n);
+  for (Index r = 0; r < reps; ++r) {
+    policy.act(initial_states.data(), int(n), actions.data(), rng_);
+    tape_.reset();
+    NoGradScope<float> no_grad(tape_);
+    const Var q = q_->forward(tape_, tape_.input(initial_states), tape_.input(actions));
+    per_state += tape_.value(q).col(0).cast<double>().array();
+  }
+  per_state /= double(reps);
+  FqeEstimate e;
+  e.value = per_state.mean();
+  e.std_error = n > 1 ? std::sqrt((per_state - e.value).square().sum() / double(n - 1) / double(n)) : 0.0;
+  e.steps = steps_;
+  e.last = last_;
+  e.seconds = seconds_;
+  return e;
+}
+
+}  // namespace mtf

@@ -1,0 +1,84 @@
+// ope/fqe.hpp — the Conservative Offline Policy Estimator: fitted Q evaluation with a CQL regularizer
+// (paper section 4.3.1, eq. 9–10, Algorithm 2; SPEC section 4).
+//
+// Each step k, on a minibatch of m transitions (s, a, r, s', not_done) of the evaluation data:
+//   y      = r + gamma * not_done * Q_target(s', pi_e(s'))                  (Algorithm 2 line 4, with the
+//                                                                            s' the paper's typo drops)
+//   loss   = alpha * (mean Q(s, pi_e(s)) - mean Q(s, a)) + 1/2 mean (Q(s, a) - y)^2      (minimized)
+// and Q_target is refreshed every target_period steps (hard copy by default). alpha = 0 is plain FQE.
+// The estimate is V-hat(pi_e) = mean over n initial states s0 of mean_j Q(s0, a_j), a_j ~ pi_e(s0)
+// (eq. 9). The estimator sees the policy only through the simulator's Policy interface.
+#pragma once
+#include <iosfwd>
+#include <memory>
+#include <stdexcept>
+
+#include "engine/adam.hpp"
+#include "engine/tape.hpp"
+#include "nets/critic.hpp"
+#include "ope/fqe_config.hpp"
+#include "rl/bcq.hpp"
+#include "rl/sim/policy.hpp"
+#include "rl/sim/replay_buffer.hpp"
+
+namespace mtf {
+
+class EstimatorDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct FqeStats {
+  float loss = 0;          // the whole objective
+  float td_loss = 0;       // 1/2 mean (Q(s,a) - y)^2
+  float penalty = 0;       // mean Q(s, pi_e(s)) - mean Q(s, a)  (before multiplying by alpha)
+  float q_data_mean = 0;   // mean Q(s, a)
+  float target_mean = 0;   // mean y
+};
+
+struct FqeEstimate {
+  double value = 0;        // V-hat
+  double std_error = 0;    // over initial states (the spread of Q(s0, pi(s0)), not the fit's error)
+  long long steps = 0;
+  FqeStats last;
+  double seconds = 0;
+};
+
+class ConservativeFqe {
+ public:
+  ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim);
+  ConservativeFqe(const ConservativeFqe&) = delete;
+  ConservativeFqe& operator=(const ConservativeFqe&) = delete;
+
+  /// One gradient step. policy_actions = pi_e(s) (M, A), policy_next_actions = pi_e(s') (M, A).
+  FqeStats step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+                const MatrixR<float>& policy_next_actions);
+
+  /// Algorithm 2: config.steps steps on minibatches drawn uniformly from `data` (the evaluation split),
+  /// the policy queried on each minibatch's s and s'. Progress (and the TD loss) every log_every steps.
+  /// A non-finite loss or weight stops with EstimatorDiverged.
+  void fit(const sim::ReplayBuffer& data, sim::Policy& policy, std::ostream* progress = nullptr);
+
+  /// Eq. 9 on the given initial states (n, S): mean over states of the mean Q over estimate_samples
+  /// actions drawn from the policy.
+  FqeEstimate estimate(const MatrixR<float>& initial_states, sim::Policy& policy);
+
+  QNetwork<float>& q() { return *q_; }
+  QNetwork<float>& q_target() { return *q_target_; }
+  const FqeConfig& config() const { return config_; }
+  long long steps_done() const { return steps_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  FqeConfig config_;
+  Index state_dim_, action_dim_;
+  Rng rng_;
+  std::unique_ptr<QNetwork<float>> q_, q_target_;
+  Adam<float> opt_;
+  Tape<float> tape_;
+  long long steps_ = 0;
+  FqeStats last_;
+  double seconds_ = 0;
+};
+
+}  // namespace mtf

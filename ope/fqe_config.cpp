@@ -1,0 +1,52 @@
+#include "ope/fqe_config.hpp"
+
+#include <fstream>
+
+#include "engine/json_config.hpp"
+
+namespace mtf {
+
+FqeConfig FqeConfig::from_json(const nlohmann::json& j, const std::string& source) {
+  FqeConfig c;
+  ConfigReader r(j, source);
+  std::vector<long long> hidden(c.hidden.begin(), c.hidden.end());
+  r.get("hidden", hidden);
+  if (hidden.empty()) r.fail("hidden", "needs at least one hidden width");
+  for (long long w : hidden)
+    if (w <= 0 || w > (1 << 20)) r.fail("hidden", "widths must be in [1, 1048576], got " + std::to_string(w));
+  c.hidden.assign(hidden.begin(), hidden.end());
+  r.get("batch_size", c.batch_size, 1, 1 << 20);
+  r.get("steps", c.steps, 0LL, 1LL << 40);
+  r.get("lr", c.lr, 0.0, 1.0);
+  r.get("gamma", c.gamma, 0.0, 1.0);
+  r.get("alpha", c.alpha, 0.0, 1e6);
+  r.get("target_period", c.target_period, 1, 1 << 30);
+  r.get("target_eta", c.target_eta, 0.0, 1.0);
+  r.get("initial_states", c.initial_states, 1, 1 << 30);
+  r.get("estimate_samples", c.estimate_samples, 1, 1 << 16);
+  r.get("log_every", c.log_every, 1LL, 1LL << 40);
+  r.get("seed", c.seed);
+  r.finish();
+  return c;
+}
+
+FqeConfig FqeConfig::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(path + ": not valid JSON: " + e.what());
+  }
+  return from_json(j, path);
+}
+
+nlohmann::json FqeConfig::to_json() const {
+  return {{"hidden", hidden},           {"batch_size", batch_size},   {"steps", steps},
+          {"lr", lr},                   {"gamma", gamma},             {"alpha", alpha},
+          {"target_period", target_period}, {"target_eta", target_eta}, {"initial_states", initial_states},
+          {"estimate_samples", estimate_samples}, {"log_every", log_every}, {"seed", seed}};
+}
+
+}  // namespace mtf

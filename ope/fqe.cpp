@@ -51,19 +51,41 @@ FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float
   return stats;
 }
 
-void ConservativeFqe::fit(const sim::ReplayBuffer& data, sim::Policy& policy, std::ostream* progress) {
-  if (data.size() == 0) throw std::invalid_argument("ConservativeFqe::fit: no transitions");
-  if (data.state_dim() != state_dim_ || data.action_dim() != action_dim_)
-    throw std::invalid_argument("ConservativeFqe::fit: data dims differ from the estimator's");
+void ConservativeFqe::fit(const sim::TransitionSet& data, sim::Policy& policy, std::ostream* progress) {
+  const Index n = data.size();
+  MatrixR<float> pi_s(n, action_dim_), pi_next(n, action_dim_);
+  policy.act(data.states.data(), int(n), pi_s.data(), rng_);
+  policy.act(data.next_states.data(), int(n), pi_next.data(), rng_);
+  fit(data, pi_s, pi_next, progress);
+}
+
+void ConservativeFqe::fit(const sim::TransitionSet& data, const MatrixR<float>& policy_actions,
+                          const MatrixR<float>& policy_next_actions, std::ostream* progress) {
+  const Index n = data.size();
+  if (n == 0) throw std::invalid_argument("ConservativeFqe::fit: no transitions");
+  if (data.states.cols() != state_dim_ || data.actions.cols() != action_dim_)
+    throw std::invalid_argument("ConservativeFqe::fit: data have state/action dims " +
+                                std::to_string(data.states.cols()) + "/" + std::to_string(data.actions.cols()) +
+                                ", the estimator " + std::to_string(state_dim_) + "/" + std::to_string(action_dim_));
+  if (policy_actions.rows() != n || policy_next_actions.rows() != n || policy_actions.cols() != action_dim_ ||
+      policy_next_actions.cols() != action_dim_)
+    throw std::invalid_argument("ConservativeFqe::fit: policy actions must be one row of " +
+                                std::to_string(action_dim_) + " per transition");
   const int m = config_.batch_size;
   TransitionBatch batch(m, state_dim_, action_dim_);
   MatrixR<float> pi_s(m, action_dim_), pi_next(m, action_dim_);
   const auto start = std::chrono::steady_clock::now();
   for (long long k = 1; k <= config_.steps; ++k) {
-    data.sample(m, rng_, batch.state.data(), batch.action.data(), batch.reward.data(), batch.next_state.data(),
-                batch.not_done.data());
-    policy.act(batch.state.data(), m, pi_s.data(), rng_);
-    policy.act(batch.next_state.data(), m, pi_next.data(), rng_);
+    for (Index i = 0; i < m; ++i) {  // uniform minibatch (Algorithm 2 line 3)
+      const Index r = Index(rng_.below(std::uint64_t(n)));
+      batch.state.row(i) = data.states.row(r);
+      batch.action.row(i) = data.actions.row(r);
+      batch.reward(i, 0) = data.rewards(r);
+      batch.next_state.row(i) = data.next_states.row(r);
+      batch.not_done(i, 0) = data.not_done(r);
+      pi_s.row(i) = policy_actions.row(r);
+      pi_next.row(i) = policy_next_actions.row(r);
+    }
     last_ = step(batch, pi_s, pi_next);
     if (!std::isfinite(last_.loss))
       throw EstimatorDiverged("estimator diverged at step " + std::to_string(steps_) + ": loss " +
@@ -82,7 +104,7 @@ void ConservativeFqe::fit(const sim::ReplayBuffer& data, sim::Policy& policy, st
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, sim::Policy& policy) {
+Eigen::ArrayXd ConservativeFqe::estimate_per_state(const MatrixR<float>& initial_states, sim::Policy& policy) {
   const Index n = initial_states.rows(), reps = config_.estimate_samples;
   if (initial_states.cols() != state_dim_)
     throw std::invalid_argument("ConservativeFqe::estimate: initial states have " +
@@ -97,10 +119,15 @@ FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, sim:
     const Var q = q_->forward(tape_, tape_.input(initial_states), tape_.input(actions));
     per_state += tape_.value(q).col(0).cast<double>().array();
   }
-  per_state /= double(reps);
+  return per_state / double(reps);
+}
+
+FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, sim::Policy& policy) {
+  const Eigen::ArrayXd per_state = estimate_per_state(initial_states, policy);
+  const double n = double(per_state.size());
   FqeEstimate e;
   e.value = per_state.mean();
-  e.std_error = n > 1 ? std::sqrt((per_state - e.value).square().sum() / double(n - 1) / double(n)) : 0.0;
+  e.std_error = n > 1 ? std::sqrt((per_state - e.value).square().sum() / (n - 1) / n) : 0.0;
   e.steps = steps_;
   e.last = last_;
   e.seconds = seconds_;

@@ -19,7 +19,7 @@
 #include "ope/fqe_config.hpp"
 #include "rl/bcq.hpp"
 #include "rl/sim/policy.hpp"
-#include "rl/sim/replay_buffer.hpp"
+#include "rl/sim/dataset.hpp"
 
 namespace mtf {
 
@@ -54,14 +54,22 @@ class ConservativeFqe {
   FqeStats step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
                 const MatrixR<float>& policy_next_actions);
 
-  /// Algorithm 2: config.steps steps on minibatches drawn uniformly from `data` (the evaluation split),
-  /// the policy queried on each minibatch's s and s'. Progress (and the TD loss) every log_every steps.
-  /// A non-finite loss or weight stops with EstimatorDiverged.
-  void fit(const sim::ReplayBuffer& data, sim::Policy& policy, std::ostream* progress = nullptr);
+  /// Algorithm 2: config.steps steps on minibatches drawn uniformly from `data` (the evaluation split).
+  /// The policy is queried once per transition, for s and for s', before fitting (a stochastic policy
+  /// thus contributes one sampled action per transition, an unbiased sample of its expectation); this
+  /// keeps an expensive policy (BCQ serving) out of the K-step loop. Progress (and the TD loss) every
+  /// log_every steps. A non-finite loss or weight stops with EstimatorDiverged.
+  void fit(const sim::TransitionSet& data, sim::Policy& policy, std::ostream* progress = nullptr);
+  /// The same with the policy's actions given: policy_actions[i] = pi_e(s_i), policy_next_actions[i] =
+  /// pi_e(s'_i), one row per transition of `data`.
+  void fit(const sim::TransitionSet& data, const MatrixR<float>& policy_actions,
+           const MatrixR<float>& policy_next_actions, std::ostream* progress = nullptr);
 
   /// Eq. 9 on the given initial states (n, S): mean over states of the mean Q over estimate_samples
   /// actions drawn from the policy.
   FqeEstimate estimate(const MatrixR<float>& initial_states, sim::Policy& policy);
+  /// Per initial state: the mean over estimate_samples actions of Q(s0, a), a ~ pi_e(s0). V-hat is their mean.
+  Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, sim::Policy& policy);
 
   QNetwork<float>& q() { return *q_; }
   QNetwork<float>& q_target() { return *q_target_; }

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# bench/compare_peer.sh — ONE command for the speed comparison of issue 6: this project's Google Benchmark
+# BCQ iteration (reference, medium, tiny) and Conservative-OPEstimator (FQE) step against the PyTorch peer
+# (../shared/peers/torch_bcq.py) at 1 and 2 threads, in one run on one machine, plus BCQ serving
+# throughput beside a PyTorch no-grad equivalent, and the machine's fp32 peak measured by bench_peak.
+#
+#   bench/compare_peer.sh [table.md]        # prints a Markdown table; also writes it to table.md if given
+#
+# Environment knobs (defaults in brackets):
+#   BUILD_DIR   [<repo>/build]   build tree (configured Release if missing; `cmake --build` always runs)
+#   PEER_DIR    [<repo>/../shared/peers]   where torch_bcq.py lives
+#   REPS        [3]              Google Benchmark repetitions (the median is reported)
+#   THREADS     ["1 2"]          thread counts
+#   PEER_PY     [/usr/bin/python3]  the peer's interpreter (Debian's python3-torch)
+# Thread settings: OMP_NUM_THREADS=T for both sides (the peer also gets --threads T, which calls
+# torch.set_num_threads). Any OMP_WAIT_POLICY / OMP_PROC_BIND in the caller's environment are passed to
+# both sides unchanged; the script sets neither (see docs/speed.md for what they do here).
+# The peer runs with the README's GLIBC_TUNABLES (raised malloc thresholds: the strongest peer).
+# Order: for each thread count and configuration, ours then the peer's, back to back, so both see the
+# same machine load. Takes ~6-8 minutes on a 2-core machine.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers}
+REPS=${REPS:-3}
+THREADS=${THREADS:-"1 2"}
+PEER_PY=${PEER_PY:-/usr/bin/python3}
+OUT=${1:-}
+PEER_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
+
+# A Python for parsing JSON (only the standard library is needed).
+PY=$PEER_PY
+[ -x "$PY" ] || PY=$(command -v python3)
+
+WORK=$(mktemp -d /tmp/compare_peer.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+RESULTS=$WORK/results.tsv   # kind  config  threads  field  value
+: >"$RESULTS"
+log() { echo "[compare_peer] $*" >&2; }
+
+# ------------------------------------------------------------------ build
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  log "configuring $BUILD_DIR (Release)"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
+fi
+log "building bench_bcq bench_fqe bench_peak in $BUILD_DIR"
+cmake --build "$BUILD_DIR" --target bench_bcq bench_fqe bench_peak -j"$(nproc)" >&2
+BENCH=$BUILD_DIR/bench
+grep -q '^MTF_NATIVE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" && NATIVE=ON || NATIVE=OFF
+
+# ------------------------------------------------------------------ the peer available?
+HAVE_PEER=1
+PEER_WHY=""
+if [ ! -x "$PEER_PY" ]; then
+  HAVE_PEER=0; PEER_WHY="$PEER_PY not found"
+elif ! "$PEER_PY" -c 'import torch' 2>/dev/null; then
+  HAVE_PEER=0; PEER_WHY="$PEER_PY cannot import torch (apt-get install -y python3-torch python3-numpy libopenblas0-openmp)"
+elif [ ! -f "$PEER_DIR/torch_bcq.py" ]; then
+  HAVE_PEER=0; PEER_WHY="$PEER_DIR/torch_bcq.py not found"
+fi
+if [ $HAVE_PEER = 0 ]; then
+  log "SKIPPING the PyTorch peer: $PEER_WHY"
+else
+  TORCH_VERSION=$("$PEER_PY" -c 'import torch; print(torch.__version__)')
+fi
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average at start: $LOAD_START"
+
+# ------------------------------------------------------------------ peak
+log "measuring fp32 peak (FMA loop)"
+"$BENCH/bench_peak" 0.5 | tee "$WORK/peak.txt" >&2
+PEAK1=$(sed -n 's/^peak threads=1 gflops=\([0-9.]*\).*/\1/p' "$WORK/peak.txt")
+PEAK2=$(sed -n 's/^peak threads=2 gflops=\([0-9.]*\).*/\1/p' "$WORK/peak.txt")
+ISA=$(sed -n 's/^peak threads=1 .* isa=\([^ ]*\).*/\1/p' "$WORK/peak.txt")
+
+# ------------------------------------------------------------------ helpers
+# ours <binary> <filter> <tag> <threads>: Google Benchmark, JSON, medians of REPS repetitions.
+ours() {
+  local bin=$1 filter=$2 tag=$3 t=$4 json=$WORK/ours_${3}_${4}.json
+  log "ours: $tag threads=$t ($filter)"
+  OMP_NUM_THREADS=$t "$BENCH/$bin" --benchmark_filter="$filter" --benchmark_repetitions="$REPS" \
+    --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out_format=json \
+    --benchmark_out="$json" >/dev/null
+  "$PY" - "$json" "$t" >>"$RESULTS" <<'PYEOF'
+import json, sys
+doc = json.load(open(sys.argv[1])); t = sys.argv[2]
+scale = {'ns': 1e-6, 'us': 1e-3, 'ms': 1.0, 's': 1e3}
+for b in doc['benchmarks']:
+    if b.get('aggregate_name') != 'median':
+        continue
+    name = b['run_name']                      # e.g. BM_BcqIteration/reference/min_time:3.000/real_time
+    parts = name.split('/')
+    kind, cfg = parts[0], parts[1]
+    ms = b['real_time'] * scale[b['time_unit']]
+    print(f"{kind}\t{cfg}\t{t}\tms\t{ms:.4f}")
+    for key in ('GFLOP/s', 'decisions/s'):
+        if key in b:
+            print(f"{kind}\t{cfg}\t{t}\t{key}\t{b[key]:.4f}")
+PYEOF
+}
+
+# peer <tag> <threads> <args...>: torch_bcq.py, parse "... ms_per_iter=X ..." from its last line.
+peer() {
+  local tag=$1 t=$2; shift 2
+  [ $HAVE_PEER = 1 ] || return 0
+  log "peer: $tag threads=$t ($*)"
+  local out=$WORK/peer_${tag}_${t}.txt
+  (cd "$PEER_DIR" && GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t \
+     "$PEER_PY" torch_bcq.py --threads "$t" "$@") >"$out" 2>&1 || { log "peer failed:"; cat "$out" >&2; return 0; }
+  local ms gf
+  ms=$(tail -n 1 "$out" | sed -n 's/.*ms_per_iter=\([0-9.]*\).*/\1/p')
+  gf=$(sed -n 's/^achieved: \([0-9.]*\) GFLOP\/s (convention).*/\1/p' "$out")
+  [ -n "$ms" ] && printf 'peer\t%s\t%s\tms\t%s\n' "$tag" "$t" "$ms" >>"$RESULTS"
+  [ -n "$gf" ] && printf 'peer\t%s\t%s\tGFLOP/s\t%s\n' "$tag" "$t" "$gf" >>"$RESULTS"
+  BLAS_LINE=$(grep '^BLAS after warm-up' "$out" | head -1 || true)
+  return 0
+}
+
+# The PyTorch no-grad equivalent of Bcq::act at the reference sizes (bench_bcq BM_BcqServe): per state,
+# n = 10 latent samples z ~ N(0,1) clamped to +-0.5, decode (S+L -> 750 -> 750 -> A, tanh), perturb
+# (S+A -> 400 -> 300 -> A, a + 0.15 tanh, clamp +-1), Q1 (S+A -> 400 -> 300 -> 1), argmax over the 10.
+# Same networks as torch_bcq.py (nn.Linear default init; weights do not affect speed). Prints
+# "serve batch=B decisions_per_s=X" for B = 256 and 1 (median of 3 timed blocks of ~1.5 s).
+peer_serve() {
+  local t=$1
+  [ $HAVE_PEER = 1 ] || return 0
+  log "peer: serving threads=$t"
+  GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t "$PEER_PY" - "$t" >"$WORK/peer_serve_$t.txt" 2>&1 <<'PYEOF' || { log "peer serving failed"; cat "$WORK/peer_serve_$t.txt" >&2; return 0; }
+import statistics, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
+S, A, L, N, H = 64, 12, 24, 10, 750
+d1, d2, d3 = nn.Linear(S + L, H), nn.Linear(H, H), nn.Linear(H, A)
+p1, p2, p3 = nn.Linear(S + A, 400), nn.Linear(400, 300), nn.Linear(300, A)
+q1 = nn.Sequential(nn.Linear(S + A, 400), nn.ReLU(), nn.Linear(400, 300), nn.ReLU(), nn.Linear(300, 1))
+buf = torch.randn(100_000, S)
+@torch.no_grad()
+def act(states):
+    m = states.shape[0]
+    s = torch.repeat_interleave(states, N, 0)
+    z = torch.randn(m * N, L).clamp(-0.5, 0.5)
+    h = F.relu(d2(F.relu(d1(torch.cat([s, z], 1)))))
+    a = torch.tanh(d3(h))
+    h = F.relu(p2(F.relu(p1(torch.cat([s, a], 1)))))
+    a = (a + 0.15 * torch.tanh(p3(h))).clamp(-1, 1)
+    q = q1(torch.cat([s, a], 1)).reshape(m, N)
+    best = q.argmax(1)
+    return a.reshape(m, N, A)[torch.arange(m), best]
+for B in (256, 1):
+    off = 0
+    for _ in range(20): act(buf[off:off + B])
+    rates = []
+    for _ in range(3):
+        calls, t0 = 0, time.perf_counter()
+        while True:
+            act(buf[off:off + B]); off = (off + B) % (100_000 - B); calls += 1
+            dt = time.perf_counter() - t0
+            if dt > 1.5: break
+        rates.append(calls * B / dt)
+    print(f"serve batch={B} decisions_per_s={statistics.median(rates):.1f}")
+PYEOF
+  local b s
+  b=$(sed -n 's/^serve batch=256 decisions_per_s=\([0-9.]*\)/\1/p' "$WORK/peer_serve_$t.txt")
+  s=$(sed -n 's/^serve batch=1 decisions_per_s=\([0-9.]*\)/\1/p' "$WORK/peer_serve_$t.txt")
+  [ -n "$b" ] && printf 'peer_serve\treference_batch256\t%s\tdecisions/s\t%s\n' "$t" "$b" >>"$RESULTS"
+  [ -n "$s" ] && printf 'peer_serve\treference_single\t%s\tdecisions/s\t%s\n' "$t" "$s" >>"$RESULTS"
+  return 0
+}
+
+# ------------------------------------------------------------------ runs
+BLAS_LINE=""
+for t in $THREADS; do
+  ours bench_bcq 'BM_BcqIteration/reference' reference "$t"
+  peer reference "$t" --which bcq
+  ours bench_bcq 'BM_BcqIteration/medium' medium "$t"
+  peer medium "$t" --which bcq --vae-hidden 256 --actor-hidden 256,256 --critic-hidden 256,256
+  ours bench_bcq 'BM_BcqIteration/tiny' tiny "$t"
+  peer tiny "$t" --which bcq --vae-hidden 64 --actor-hidden 64,64 --critic-hidden 64,64 --iters 200
+  ours bench_fqe 'BM_FqeStep/fqe' fqe "$t"
+  peer fqe "$t" --which fqe
+  ours bench_bcq 'BM_BcqServe' serve "$t"
+  peer_serve "$t"
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average at end: $LOAD_END"
+
+# ------------------------------------------------------------------ the table
+HEADER="$WORK/header.md"
+{
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; fp32 peak measured by bench_peak ($ISA FMA loop): ${PEAK1} GFLOP/s on 1 thread, ${PEAK2} GFLOP/s on 2 threads."
+  echo "Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}."
+  if [ $HAVE_PEER = 1 ]; then
+    echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
+  else
+    echo "Peer: SKIPPED — $PEER_WHY."
+  fi
+  echo "Load average (1, 5, 15 min): $LOAD_START at start, $LOAD_END at end. $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Fraction of peak = our GFLOP/s / (T x the measured 1-thread peak). GFLOP counts: the peer's convention (linear layers only, backward = 2x forward)."
+} >"$HEADER"
+
+"$PY" - "$RESULTS" "$PEAK1" "$HEADER" >"$WORK/table.md" <<'PYEOF'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
+peak1 = float(sys.argv[2])
+d = {}
+for kind, cfg, t, field, v in rows:
+    d[(kind, cfg, int(t), field)] = float(v)
+threads = sorted({int(r[2]) for r in rows})
+def get(*k):
+    return d.get(k)
+def fmt(x, p=2):
+    return '—' if x is None else f'{x:.{p}f}'
+out = [open(sys.argv[3]).read().rstrip('\n'), '']
+out.append('| config | threads | ours ms/iter | peer ms/iter | ratio ours/peer | our GFLOP/s | peer GFLOP/s | our fraction of peak |')
+out.append('|---|---|---|---|---|---|---|---|')
+for cfg, kind in (('reference', 'BM_BcqIteration'), ('medium', 'BM_BcqIteration'), ('tiny', 'BM_BcqIteration'),
+                  ('fqe', 'BM_FqeStep')):
+    for t in threads:
+        ours, peer = get(kind, cfg, t, 'ms'), get('peer', cfg, t, 'ms')
+        gf, pgf = get(kind, cfg, t, 'GFLOP/s'), get('peer', cfg, t, 'GFLOP/s')
+        ratio = ours / peer if ours and peer else None
+        frac = gf / (t * peak1) if gf else None
+        out.append(f'| {cfg} | {t} | {fmt(ours)} | {fmt(peer)} | {fmt(ratio)} | {fmt(gf, 1)} | {fmt(pgf, 1)} | '
+                   f'{"—" if frac is None else f"{100 * frac:.0f} %"} |')
+out.append('')
+out.append('Serving at the reference sizes (eq. 4: 10 VAE proposals per state, perturbed, argmax Q1), decisions/s:')
+out.append('')
+out.append('| mode | threads | ours decisions/s | peer (torch no_grad) decisions/s | ratio ours/peer (higher is better) |')
+out.append('|---|---|---|---|---|')
+for cfg, label in (('reference_batch256', 'batched, 256 states per call'), ('reference_single', 'one state per call')):
+    for t in threads:
+        ours, peer = get('BM_BcqServe', cfg, t, 'decisions/s'), get('peer_serve', cfg, t, 'decisions/s')
+        ratio = ours / peer if ours and peer else None
+        out.append(f'| {label} | {t} | {fmt(ours, 0)} | {fmt(peer, 0)} | {fmt(ratio)} |')
+print('\n'.join(out))
+PYEOF
+
+cat "$WORK/table.md"
+if [ -n "$OUT" ]; then
+  cp "$WORK/table.md" "$OUT"
+  log "table written to $OUT"
+fi

@@ -7,5 +7,6 @@ namespace mtf::cli {
 int simulate_command(int argc, char** argv);
 int inspect_command(int argc, char** argv);
 int train_command(int argc, char** argv);
+int evaluate_command(int argc, char** argv);
 
 }  // namespace mtf::cli

@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"simulate", "write session logs (JSON Lines) from a behaviour policy in the simulator", mtf::cli::simulate_command},
     {"inspect", "validate a session log and print its statistics beside KuaiRand's", mtf::cli::inspect_command},
     {"train", "train BatchRL-MTF (BCQ) on a session log, write a checkpoint", mtf::cli::train_command},
+    {"evaluate", "estimate a policy's value offline (Conservative-OPEstimator) on a log's test split", mtf::cli::evaluate_command},
 };
 
 void usage(std::FILE* out) {

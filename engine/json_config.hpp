@@ -4,6 +4,7 @@
 // reads one field, checking its type and range, and marks it consumed; finish() then rejects any key
 // that nothing read — a misspelled "critc_lr" is an error naming it, never silently ignored.
 #pragma once
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -16,6 +17,9 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// Parses the JSON file at `path`; ConfigError naming the path if it cannot be opened or parsed.
+nlohmann::json load_json_file(const std::string& path);
 
 class ConfigReader {
  public:
@@ -80,5 +84,15 @@ class ConfigReader {
   std::string source_;
   std::set<std::string> seen_;
 };
+
+inline nlohmann::json load_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(path + ": not valid JSON: " + e.what());
+  }
+}
 
 }  // namespace mtf

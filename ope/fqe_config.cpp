@@ -1,7 +1,5 @@
 #include "ope/fqe_config.hpp"
 
-#include <fstream>
-
 #include "engine/json_config.hpp"
 
 namespace mtf {
@@ -30,17 +28,7 @@ FqeConfig FqeConfig::from_json(const nlohmann::json& j, const std::string& sourc
   return c;
 }
 
-FqeConfig FqeConfig::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
-}
+FqeConfig FqeConfig::load(const std::string& path) { return from_json(load_json_file(path), path); }
 
 nlohmann::json FqeConfig::to_json() const {
   return {{"hidden", hidden},           {"batch_size", batch_size},   {"steps", steps},

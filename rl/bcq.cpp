@@ -186,6 +186,25 @@ nlohmann::json rng_to_json(const Rng::State& st) {
   std::memcpy(&bits, &st.cached_normal, sizeof bits);
   return {{"s", st.s}, {"cached_normal_bits", bits}, {"has_cached_normal", st.has_cached_normal}};
 }
+// The checkpoint's payload (after verifying magic, version and checksum) and its metadata section.
+struct CheckpointContents {
+  std::string payload;
+  std::size_t sections_offset = 0;  // where the sections after the metadata start in payload
+  nlohmann::json meta;
+  std::string_view sections() const { return std::string_view(payload).substr(sections_offset); }
+};
+CheckpointContents open_checkpoint(const std::string& path) {
+  CheckpointContents c;
+  c.payload = unwrap_checksummed(path, read_file(path), kCheckpointMagic, kCheckpointVersion);
+  std::string_view in(c.payload);
+  try {
+    c.meta = nlohmann::json::parse(take_section(in, path, "meta"));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": checkpoint metadata is not valid JSON: " + e.what());
+  }
+  c.sections_offset = c.payload.size() - in.size();
+  return c;
+}
 Rng::State rng_from_json(const nlohmann::json& j) {
   Rng::State st;
   st.s = j.at("s").get<std::array<std::uint64_t, 4>>();
@@ -214,15 +233,9 @@ void Bcq::save_checkpoint(const std::string& path) const {
 }
 
 void Bcq::load_checkpoint(const std::string& path) {
-  const std::string bytes = read_file(path);
-  const std::string payload = unwrap_checksummed(path, bytes, kCheckpointMagic, kCheckpointVersion);
-  std::string_view in(payload);
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(take_section(in, path, "meta"));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": checkpoint metadata is not valid JSON: " + e.what());
-  }
+  const CheckpointContents contents = open_checkpoint(path);
+  const nlohmann::json& meta = contents.meta;
+  std::string_view in = contents.sections();
   if (meta.at("config") != config_.to_json())
     throw std::runtime_error(path + ": checkpoint was written with a different config: " +
                              meta.at("config").dump());
@@ -253,16 +266,7 @@ void Bcq::load_checkpoint(const std::string& path) {
 }
 
 std::unique_ptr<Bcq> Bcq::from_checkpoint(const std::string& path) {
-  const std::string bytes = read_file(path);
-  const std::string payload = unwrap_checksummed(path, bytes, kCheckpointMagic, kCheckpointVersion);
-  std::string_view in(payload);
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(take_section(in, path, "meta"));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": checkpoint metadata is not valid JSON: " + e.what());
-  }
-  auto learner = std::make_unique<Bcq>(BcqConfig::from_json(meta.at("config"), path + ": config"));
+  auto learner = std::make_unique<Bcq>(BcqConfig::from_json(open_checkpoint(path).meta.at("config"), path + ": config"));
   learner->load_checkpoint(path);
   return learner;
 }

@@ -1,7 +1,5 @@
 #include "rl/bcq_config.hpp"
 
-#include <fstream>
-
 #include "engine/json_config.hpp"
 
 namespace mtf {
@@ -46,17 +44,7 @@ BcqConfig BcqConfig::from_json(const nlohmann::json& j, const std::string& sourc
   return c;
 }
 
-BcqConfig BcqConfig::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path);
-}
+BcqConfig BcqConfig::load(const std::string& path) { return from_json(load_json_file(path), path); }
 
 nlohmann::json BcqConfig::to_json() const {
   return {{"state_dim", state_dim},         {"action_dim", action_dim},

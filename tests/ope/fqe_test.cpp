@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "tests/support/alloc_counter.hpp"
+#include "tests/support/json_fixture.hpp"
 
 using namespace mtf;
 using Catch::Matchers::Contains;
@@ -79,32 +80,17 @@ double fit_and_estimate(double alpha, double action, const sim::TransitionSet& d
   return fqe.estimate(s0, policy).value;
 }
 
-nlohmann::json load_fixture() {
-  std::ifstream in(std::string(MTF_TEST_DATA_DIR) + "/ope/fqe_step.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-MatrixR<float> to_matrix(const nlohmann::json& rows) {
-  MatrixR<float> m(Index(rows.size()), Index(rows[0].size()));
-  for (Index i = 0; i < m.rows(); ++i)
-    for (Index j = 0; j < m.cols(); ++j) m(i, j) = rows[std::size_t(i)][std::size_t(j)].get<float>();
-  return m;
-}
+using test::to_matrix;
 
 }  // namespace
 
 TEST_CASE("one CQL-FQE gradient step matches PyTorch", "[fqe][fixture]") {
-  const nlohmann::json fx = load_fixture();
+  const nlohmann::json fx = test::load_fixture("ope/fqe_step.json");
   FqeConfig config = FqeConfig::from_json(fx["config"], "fixture config");
   const Index S = fx["state_dim"], A = fx["action_dim"];
   ConservativeFqe fqe(config, S, A);
-  auto set = [](Parameters<float>& p, const nlohmann::json& flat) {
-    REQUIRE(flat.size() == p.size());
-    for (std::size_t i = 0; i < p.size(); ++i) p.values()[i] = flat[i].get<float>();
-  };
-  set(fqe.q().params(), fx["initial"]["q"]);
-  set(fqe.q_target().params(), fx["initial"]["q_target"]);
+  test::set_params(fqe.q().params(), fx["initial"]["q"]);
+  test::set_params(fqe.q_target().params(), fx["initial"]["q_target"]);
   for (const auto& it : fx["steps"]) {
     TransitionBatch batch;
     batch.state = to_matrix(it["state"]);

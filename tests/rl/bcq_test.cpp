@@ -10,6 +10,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "tests/support/alloc_counter.hpp"
+#include "tests/support/json_fixture.hpp"
 
 using namespace mtf;
 using Catch::Matchers::Contains;
@@ -18,23 +19,9 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-nlohmann::json load_fixture() {
-  std::ifstream in(std::string(MTF_TEST_DATA_DIR) + "/rl/bcq_iteration.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-MatrixR<float> to_matrix(const nlohmann::json& rows) {
-  MatrixR<float> m(Index(rows.size()), Index(rows[0].size()));
-  for (Index i = 0; i < m.rows(); ++i)
-    for (Index j = 0; j < m.cols(); ++j) m(i, j) = rows[std::size_t(i)][std::size_t(j)].get<float>();
-  return m;
-}
-
-void set_params(Parameters<float>& p, const nlohmann::json& flat) {
-  REQUIRE(flat.size() == p.size());
-  for (std::size_t i = 0; i < p.size(); ++i) p.values()[i] = flat[i].get<float>();
-}
+using test::set_params;
+using test::to_matrix;
+nlohmann::json load_fixture() { return test::load_fixture("rl/bcq_iteration.json"); }
 
 // Every value within 1e-5 relative, or 1e-7 absolute for values near zero.
 void require_params(const Parameters<float>& p, const nlohmann::json& expected, const char* name) {

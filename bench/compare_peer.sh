@@ -13,8 +13,11 @@
 #   THREADS     ["1 2"]          thread counts
 #   PEER_PY     [/usr/bin/python3]  the peer's interpreter (Debian's python3-torch)
 # Thread settings: OMP_NUM_THREADS=T for both sides (the peer also gets --threads T, which calls
-# torch.set_num_threads). Any OMP_WAIT_POLICY / OMP_PROC_BIND in the caller's environment are passed to
-# both sides unchanged; the script sets neither (see docs/speed.md for what they do here).
+# torch.set_num_threads). OMP_WAIT_POLICY defaults to passive for BOTH sides (ours and the peer's libgomp,
+# which torch and Debian's OpenBLAS-openmp use): measured here with one other busy process on the 2 cores,
+# libgomp's default spin-then-sleep made 2-thread runs 2-20x slower on both sides (peer FQE 446 ms vs 19.9
+# ms; ours tiny 64.9 ms vs 11.4 ms) — see docs/speed.md. Set OMP_WAIT_POLICY yourself to override (e.g.
+# OMP_WAIT_POLICY=active on an idle machine); OMP_PROC_BIND is passed through unchanged if set.
 # The peer runs with the README's GLIBC_TUNABLES (raised malloc thresholds: the strongest peer).
 # Order: for each thread count and configuration, ours then the peer's, back to back, so both see the
 # same machine load. Takes ~6-8 minutes on a 2-core machine.
@@ -28,6 +31,7 @@ THREADS=${THREADS:-"1 2"}
 PEER_PY=${PEER_PY:-/usr/bin/python3}
 OUT=${1:-}
 PEER_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 # A Python for parsing JSON (only the standard library is needed).
 PY=$PEER_PY
@@ -87,9 +91,9 @@ ours() {
 import json, sys
 doc = json.load(open(sys.argv[1])); t = sys.argv[2]
 scale = {'ns': 1e-6, 'us': 1e-3, 'ms': 1.0, 's': 1e3}
-for b in doc['benchmarks']:
-    if b.get('aggregate_name') != 'median':
-        continue
+benches = doc['benchmarks']
+medians = [b for b in benches if b.get('aggregate_name') == 'median']
+for b in medians or [b for b in benches if b.get('run_type') == 'iteration']:  # REPS=1: no aggregates
     name = b['run_name']                      # e.g. BM_BcqIteration/reference/min_time:3.000/real_time
     parts = name.split('/')
     kind, cfg = parts[0], parts[1]

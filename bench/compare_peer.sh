@@ -12,6 +12,7 @@
 #   REPS        [3]              Google Benchmark repetitions (the median is reported)
 #   THREADS     ["1 2"]          thread counts
 #   PEER_PY     [/usr/bin/python3]  the peer's interpreter (Debian's python3-torch)
+#   SKIP_BUILD  [0]              1 = measure the existing binaries without running cmake --build
 # Thread settings: OMP_NUM_THREADS=T for both sides (the peer also gets --threads T, which calls
 # torch.set_num_threads). OMP_WAIT_POLICY defaults to passive for BOTH sides (ours and the peer's libgomp,
 # which torch and Debian's OpenBLAS-openmp use): measured here with one other busy process on the 2 cores,
@@ -48,9 +49,19 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   log "configuring $BUILD_DIR (Release)"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
 fi
-log "building bench_bcq bench_fqe bench_peak in $BUILD_DIR"
-cmake --build "$BUILD_DIR" --target bench_bcq bench_fqe bench_peak -j"$(nproc)" >&2
 BENCH=$BUILD_DIR/bench
+if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BENCH/bench_bcq" ] && [ -x "$BENCH/bench_fqe" ] && [ -x "$BENCH/bench_peak" ]; then
+  log "SKIP_BUILD=1: using the existing binaries in $BENCH"
+else
+  log "building bench_bcq bench_fqe bench_peak in $BUILD_DIR"
+  if ! cmake --build "$BUILD_DIR" --target bench_bcq bench_fqe bench_peak -j"$(nproc)" >&2; then
+    if [ -x "$BENCH/bench_bcq" ] && [ -x "$BENCH/bench_fqe" ] && [ -x "$BENCH/bench_peak" ]; then
+      log "WARNING: the build failed (another edit in progress?); measuring the existing binaries"
+    else
+      log "the build failed and the benchmark binaries are missing"; exit 1
+    fi
+  fi
+fi
 grep -q '^MTF_NATIVE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" && NATIVE=ON || NATIVE=OFF
 
 # ------------------------------------------------------------------ the peer available?
@@ -194,7 +205,7 @@ log "load average at end: $LOAD_END"
 HEADER="$WORK/header.md"
 {
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; fp32 peak measured by bench_peak ($ISA FMA loop): ${PEAK1} GFLOP/s on 1 thread, ${PEAK2} GFLOP/s on 2 threads."
-  echo "Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}."
+  echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}."
   if [ $HAVE_PEER = 1 ]; then
     echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
   else

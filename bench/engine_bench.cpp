@@ -11,7 +11,7 @@
 // Adam not counted), items_per_second = samples per second, and "threads" = the engine's thread count.
 // The thread count comes from OMP_NUM_THREADS (the engine uses omp_get_max_threads()); every benchmark
 // uses real time. The naive kernels are single-threaded whatever OMP_NUM_THREADS says, and run for a
-// short minimum time so the whole binary finishes in about a minute.
+// short minimum time (0.1 s) so the whole binary finishes in about 15 s. Results: docs/engine-bench.md.
 //
 //   OMP_NUM_THREADS=1 ./bench/bench_engine      OMP_NUM_THREADS=2 ./bench/bench_engine
 #include <benchmark/benchmark.h>

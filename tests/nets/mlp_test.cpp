@@ -1,5 +1,6 @@
 // tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, zero allocations in
-// steady state, determinism (same seed; 1 vs 2 threads) and activation parsing.
+// steady state, determinism (same seed; 1 vs 2 threads), activation parsing, and the engine's kernels
+// when OpenMP grants fewer threads than asked (a known engine bug: that test fails on purpose).
 //
 // Fixture: tests/fixtures/engine/mlp_forward_backward.json, written by
 // tests/fixtures/gen_engine_fixtures.py (inputs drawn in float32, references computed in float64).

@@ -84,10 +84,13 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
     product_rows<T, OrderA, OrderB>(m, n, k, a, lda, b, ldb, c, ldc, kc, mc, nc);
     return;
   }
-  // Rows of C in chunks that are multiples of 8 (a whole number of Eigen's nr=4 register columns).
-  const Index chunk = ((m + threads - 1) / threads + 7) & ~Index(7);
 #pragma omp parallel num_threads(threads)
   {
+    // Rows of C in chunks that are multiples of 8 (a whole number of Eigen's nr=4 register columns),
+    // sized from the team OpenMP actually granted (it may be smaller than asked). Where the row splits
+    // fall does not change any element's arithmetic (see the header), so the bits stay the same.
+    const Index team = omp_get_num_threads();
+    const Index chunk = ((m + team - 1) / team + 7) & ~Index(7);
     const Index r0 = Index(omp_get_thread_num()) * chunk;
     const Index rows = std::min(chunk, m - r0);
     if (rows > 0) {

@@ -40,10 +40,12 @@ void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& bo
     body(std::ptrdiff_t(0), n);
     return;
   }
-  // Chunks rounded to 16 elements (one AVX-512 register of floats) so vector loops stay aligned.
-  const std::ptrdiff_t chunk = ((n + threads - 1) / threads + 15) & ~std::ptrdiff_t(15);
 #pragma omp parallel num_threads(threads)
   {
+    // Chunks from the team OpenMP actually granted (it may be smaller than asked: OMP_DYNAMIC,
+    // OMP_THREAD_LIMIT), rounded to 16 elements (one AVX-512 register of floats).
+    const std::ptrdiff_t team = omp_get_num_threads();
+    const std::ptrdiff_t chunk = ((n + team - 1) / team + 15) & ~std::ptrdiff_t(15);
     const std::ptrdiff_t begin = std::ptrdiff_t(omp_get_thread_num()) * chunk;
     const std::ptrdiff_t end = begin + chunk < n ? begin + chunk : n;
     if (begin < end) body(begin, end);

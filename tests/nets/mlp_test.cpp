@@ -1,6 +1,6 @@
 // tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, zero allocations in
 // steady state, determinism (same seed; 1 vs 2 threads), activation parsing, and the engine's kernels
-// when OpenMP grants fewer threads than asked (a known engine bug: that test fails on purpose).
+// when OpenMP grants fewer threads than asked (a regression test for an engine bug fixed in b7f600d).
 //
 // Fixture: tests/fixtures/engine/mlp_forward_backward.json, written by
 // tests/fixtures/gen_engine_fixtures.py (inputs drawn in float32, references computed in float64).
@@ -385,11 +385,10 @@ TEST_CASE("parse_activation accepts the four names and rejects others naming the
 
 // OpenMP may grant a parallel region fewer threads than num_threads(n) asks for: OMP_DYNAMIC=true on a
 // loaded machine, OMP_THREAD_LIMIT, or max-active-levels (used here because a test can set it). The
-// engine's kernels must still compute every row / element. They size their chunks from
-// omp_get_max_threads() before the region and let thread t do chunk t only (engine/gemm.cpp
-// gemm_dispatch, engine/threads.hpp parallel_for_range), so with a smaller team the last chunks are never
-// computed. THIS TEST FAILS until the engine fixes that (e.g. chunks from omp_get_num_threads() inside
-// the region, or a loop over chunks); it is left failing on purpose, as a bug report.
+// engine's kernels must still compute every row / element. Until commit b7f600d they sized their chunks
+// from omp_get_max_threads() before the region and let thread t do chunk t only (engine/gemm.cpp
+// gemm_dispatch, engine/threads.hpp parallel_for_range), so with a smaller team the last chunks were
+// never computed (128 of 256 rows here, half the parameters of the Adam step). Now a regression test.
 namespace {
 struct MaxActiveLevelsGuard {
   int saved = omp_get_max_active_levels();
@@ -398,7 +397,7 @@ struct MaxActiveLevelsGuard {
 }  // namespace
 
 TEST_CASE("engine kernels compute everything when OpenMP grants fewer threads than requested",
-          "[mlp][threads][engine-bug]") {
+          "[mlp][threads][regression]") {
   ThreadCountGuard threads_guard;
   MaxActiveLevelsGuard levels_guard;
   set_num_threads(2);

@@ -3,4 +3,4 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/scripts/setup.sh" "$here/build"
-"$here/build/examples/fit_mlp"
+"$here/build/examples/batchrl_mtf" "$@"

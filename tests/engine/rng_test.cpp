@@ -7,7 +7,7 @@
 using mtf::Rng;
 using Catch::Matchers::WithinAbs;
 
-TEST_CASE("same seed, same stream; different seeds differ", "[rng]") {
+TEST_CASE("same seed, same stream, and different seeds differ", "[rng]") {
   Rng a(42), b(42), c(43);
   for (int i = 0; i < 100; ++i) {
     const auto x = a.next_u64();

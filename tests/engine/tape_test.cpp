@@ -10,7 +10,7 @@
 
 using namespace mtf;
 
-TEST_CASE("inputs copy their values; leaves need grad only when asked", "[tape]") {
+TEST_CASE("inputs copy their values and leaves need grad only when asked", "[tape]") {
   Tape<float> t;
   MatrixR<float> x(2, 3);
   x << 1, 2, 3, 4, 5, 6;
@@ -23,7 +23,7 @@ TEST_CASE("inputs copy their values; leaves need grad only when asked", "[tape]"
   REQUIRE(t.value(a)(0, 0) == 1);
 }
 
-TEST_CASE("needs_grad propagates from inputs; constants record no backward", "[tape]") {
+TEST_CASE("needs_grad propagates from inputs and constants record no backward", "[tape]") {
   Tape<double> t;
   const Var c = t.input(MatrixR<double>::Ones(2, 2));
   const Var v = t.input(MatrixR<double>::Ones(2, 2), true);

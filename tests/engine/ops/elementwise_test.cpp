@@ -128,7 +128,7 @@ TEST_CASE("minimum and maximum of two tensors: values and gradients", "[ops][ele
   require_gradients({a, b}, {true, true}, [](Tape<double>& t, const std::vector<Var>& in) { return ops::maximum(t, in[0], in[1]); });
 }
 
-TEST_CASE("dropout with a given mask: value and gradient; the mask gets none", "[ops][elementwise]") {
+TEST_CASE("dropout with a given mask: value and gradient, and the mask gets none", "[ops][elementwise]") {
   Rng rng(20);
   const MatrixR<double> x = test::normal_matrix(6, 4, rng);
   MatrixR<double> mask(6, 4);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/threads.hpp"
+#include "bench/synthetic_buffer.hpp"
 #include "rl/bcq.hpp"
 
 using namespace mtf;
@@ -57,32 +58,11 @@ double bcq_flops(const Shape& s) {
   return f;
 }
 
-struct SyntheticBuffer {
-  TransitionBatch all;
-  explicit SyntheticBuffer(Rng& rng) : all(kBuffer, kState, kAction) {
-    for (Index i = 0; i < all.state.size(); ++i) all.state.data()[i] = float(rng.normal());
-    for (Index i = 0; i < all.next_state.size(); ++i) all.next_state.data()[i] = float(rng.normal());
-    for (Index i = 0; i < all.action.size(); ++i) all.action.data()[i] = float(rng.uniform(-1, 1));
-    for (Index i = 0; i < kBuffer; ++i) {
-      all.reward(i, 0) = float(rng.normal());
-      all.not_done(i, 0) = rng.bernoulli(0.9) ? 1.0f : 0.0f;
-    }
-  }
-  void sample(TransitionBatch& out, Rng& rng) const {
-    for (Index i = 0; i < out.rows(); ++i) {
-      const Index r = Index(rng.below(kBuffer));
-      out.state.row(i) = all.state.row(r);
-      out.action.row(i) = all.action.row(r);
-      out.reward(i, 0) = all.reward(r, 0);
-      out.next_state.row(i) = all.next_state.row(r);
-      out.not_done(i, 0) = all.not_done(r, 0);
-    }
-  }
-};
+using bench::SyntheticBuffer;
 
 void BM_BcqIteration(benchmark::State& state, Shape shape) {
   Rng data_rng(1);
-  static const SyntheticBuffer buffer(data_rng);
+  static const SyntheticBuffer buffer(kBuffer, kState, kAction, data_rng);
   Bcq bcq(config_for(shape));
   TransitionBatch batch(kBatch, kState, kAction);
   Rng rng(2);
@@ -100,7 +80,7 @@ void BM_BcqIteration(benchmark::State& state, Shape shape) {
 
 void BM_BcqServe(benchmark::State& state, Shape shape, Index states_per_call) {
   Rng data_rng(1);
-  static const SyntheticBuffer buffer(data_rng);
+  static const SyntheticBuffer buffer(kBuffer, kState, kAction, data_rng);
   Bcq bcq(config_for(shape));
   MatrixR<float> actions(states_per_call, kAction);
   Rng rng(3);

@@ -13,6 +13,7 @@
 #include "engine/tape.hpp"
 #include "engine/threads.hpp"
 #include "nets/mlp.hpp"
+#include "bench/synthetic_buffer.hpp"
 #include "ope/fqe.hpp"
 
 using namespace mtf;
@@ -35,28 +36,7 @@ double fqe_flops() {
   return f;
 }
 
-struct SyntheticBuffer {
-  TransitionBatch all;
-  explicit SyntheticBuffer(Rng& rng) : all(kBuffer, kState, kAction) {
-    for (Index i = 0; i < all.state.size(); ++i) all.state.data()[i] = float(rng.normal());
-    for (Index i = 0; i < all.next_state.size(); ++i) all.next_state.data()[i] = float(rng.normal());
-    for (Index i = 0; i < all.action.size(); ++i) all.action.data()[i] = float(rng.uniform(-1, 1));
-    for (Index i = 0; i < kBuffer; ++i) {
-      all.reward(i, 0) = float(rng.normal());
-      all.not_done(i, 0) = rng.bernoulli(0.9) ? 1.0f : 0.0f;
-    }
-  }
-  void sample(TransitionBatch& out, Rng& rng) const {
-    for (Index i = 0; i < out.rows(); ++i) {
-      const Index r = Index(rng.below(kBuffer));
-      out.state.row(i) = all.state.row(r);
-      out.action.row(i) = all.action.row(r);
-      out.reward(i, 0) = all.reward(r, 0);
-      out.next_state.row(i) = all.next_state.row(r);
-      out.not_done(i, 0) = all.not_done(r, 0);
-    }
-  }
-};
+using bench::SyntheticBuffer;
 
 // The peer's pi_e: a deterministic, frozen MLP evaluated without gradients.
 struct EvalPolicy {
@@ -86,7 +66,7 @@ FqeConfig peer_config() {
 
 void BM_FqeStep(benchmark::State& state) {
   Rng data_rng(1);
-  static const SyntheticBuffer buffer(data_rng);
+  static const SyntheticBuffer buffer(kBuffer, kState, kAction, data_rng);
   ConservativeFqe fqe(peer_config(), kState, kAction);
   Rng policy_rng(7);
   EvalPolicy pi_e(policy_rng);

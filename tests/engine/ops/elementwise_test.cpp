@@ -7,20 +7,13 @@
 
 #include "engine/gradcheck.hpp"
 #include "tests/support/random.hpp"
+#include "tests/support/require_gradients.hpp"
 
 using namespace mtf;
 using Catch::Matchers::WithinAbs;
+using test::require_gradients;
 
 namespace {
-using Build = Var (*)(Tape<double>&, const std::vector<Var>&);
-
-void require_gradients(std::vector<MatrixR<double>> inputs, std::vector<bool> diff, Build build) {
-  const GradCheckResult r = check_gradients(std::move(inputs), diff, nullptr, build);
-  INFO("first failure: " << r.first_failure << "; max abs error " << r.max_abs_error);
-  REQUIRE(r.checked > 0);
-  REQUIRE(r.ok);
-}
-
 // Runs a unary op forward in double and returns the value.
 template <class F>
 MatrixR<double> forward_value(const MatrixR<double>& x, F op) {

@@ -7,20 +7,13 @@
 
 #include "engine/gradcheck.hpp"
 #include "tests/support/random.hpp"
+#include "tests/support/require_gradients.hpp"
 
 using namespace mtf;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
-namespace {
-template <class Build>
-void require_gradients(std::vector<MatrixR<double>> inputs, std::vector<bool> diff, Build build) {
-  const GradCheckResult r = check_gradients(std::move(inputs), diff, nullptr, build);
-  INFO("first failure: " << r.first_failure);
-  REQUIRE(r.checked > 0);
-  REQUIRE(r.ok);
-}
-}  // namespace
+using test::require_gradients;
 
 TEST_CASE("mse: mean of squared differences, gradients to both sides", "[ops][loss]") {
   Rng rng(50);

@@ -6,18 +6,11 @@
 #include "engine/gradcheck.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "tests/support/random.hpp"
+#include "tests/support/require_gradients.hpp"
 
 using namespace mtf;
 
-namespace {
-template <class Build>
-void require_gradients(std::vector<MatrixR<double>> inputs, std::vector<bool> diff, Build build) {
-  const GradCheckResult r = check_gradients(std::move(inputs), diff, nullptr, build);
-  INFO("first failure: " << r.first_failure);
-  REQUIRE(r.checked > 0);
-  REQUIRE(r.ok);
-}
-}  // namespace
+using test::require_gradients;
 
 TEST_CASE("concat_cols of two and three tensors", "[ops][shape]") {
   Rng rng(30);

@@ -1,5 +1,7 @@
 #include "engine/rng.hpp"
 
+#include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 
 namespace mtf {
@@ -48,6 +50,27 @@ double Rng::normal() {
   cached_normal_ = r * std::sin(theta);
   has_cached_normal_ = true;
   return r * std::cos(theta);
+}
+
+void Rng::fill_normal(float* out, std::size_t n) {
+  constexpr int kChunk = 256;  // pairs per chunk: fixed-size arrays on the stack, no heap
+  Eigen::Array<float, kChunk, 1> u1, u2;
+  std::size_t done = 0;
+  while (done < n) {
+    const std::size_t pairs = std::min<std::size_t>(kChunk, (n - done + 1) / 2);
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const std::uint64_t x = next_u64();
+      u1[Eigen::Index(i)] = float((x >> 40) + 1) * 0x1.0p-24f;          // (0, 1]: log is finite
+      u2[Eigen::Index(i)] = float((x >> 16) & 0xFFFFFFu) * 0x1.0p-24f;  // [0, 1)
+    }
+    const auto r = (-2.0f * u1.head(Eigen::Index(pairs)).log()).sqrt();
+    const auto theta = 6.28318530718f * u2.head(Eigen::Index(pairs));
+    const Eigen::Array<float, Eigen::Dynamic, 1, 0, kChunk, 1> z0 = r * theta.cos(), z1 = r * theta.sin();
+    for (std::size_t i = 0; i < pairs && done < n; ++i) {
+      out[done++] = z0[Eigen::Index(i)];
+      if (done < n) out[done++] = z1[Eigen::Index(i)];
+    }
+  }
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {

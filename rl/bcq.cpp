@@ -14,12 +14,9 @@ namespace {
 constexpr char kCheckpointMagic[] = "MTFBCQCK";
 constexpr std::uint32_t kCheckpointVersion = 1;
 
-void fill_normal(MatrixR<float>& m, Rng& rng, double clamp_at = 0) {
-  for (Index i = 0; i < m.size(); ++i) {
-    double z = rng.normal();
-    if (clamp_at > 0) z = std::clamp(z, -clamp_at, clamp_at);
-    m.data()[i] = float(z);
-  }
+void fill_normal(MatrixR<float>& m, Rng& rng, float clamp_at = 0) {
+  rng.fill_normal(m.data(), std::size_t(m.size()));
+  if (clamp_at > 0) m = m.cwiseMax(-clamp_at).cwiseMin(clamp_at);
 }
 }  // namespace
 
@@ -45,8 +42,8 @@ void Bcq::draw_noise(Index rows) {
   noise_.actor_z.resize(rows, L);
   noise_.target_z.resize(rows * n, L);
   fill_normal(noise_.vae_eps, rng_);
-  fill_normal(noise_.actor_z, rng_, ConditionalVae<float>::kPriorZClamp);
-  fill_normal(noise_.target_z, rng_, ConditionalVae<float>::kPriorZClamp);
+  fill_normal(noise_.actor_z, rng_, float(ConditionalVae<float>::kPriorZClamp));
+  fill_normal(noise_.target_z, rng_, float(ConditionalVae<float>::kPriorZClamp));
 }
 
 BcqStats Bcq::train_iteration(const TransitionBatch& batch) {
@@ -142,9 +139,9 @@ void Bcq::act(const float* states, Index count, float* actions, Rng& rng) {
   NoGradScope<float> no_grad(t);
   const Var s = ops::repeat_rows(t, t.input(states, count, S), n);  // (count n, S)
   const Var z = t.leaf(count * n, config_.latent());
-  for (Index i = 0; i < t.value(z).size(); ++i)
-    t.value(z).data()[i] = float(std::clamp(rng.normal(), -ConditionalVae<float>::kPriorZClamp,
-                                            ConditionalVae<float>::kPriorZClamp));
+  const float clamp_at = float(ConditionalVae<float>::kPriorZClamp);
+  rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
+  t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
   const Var candidates = actor_->forward(t, s, vae_->decode(t, s, z));  // (count n, A)
   const Var q = critic_->q1(t, s, candidates);                          // (count n, 1)
   const auto qv = t.value(q);

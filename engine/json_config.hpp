@@ -49,6 +49,16 @@ class ConfigReader {
       fail(key, "value " + std::to_string(out) + " outside [" + std::to_string(lo) + ", " +
                     std::to_string(hi) + "]");
   }
+  /// Reads a non-empty list of layer widths, each in [1, 2^20].
+  template <class Width>
+  void get_widths(const std::string& key, std::vector<Width>& out) {
+    std::vector<long long> w(out.begin(), out.end());
+    get(key, w);
+    if (w.empty()) fail(key, "needs at least one hidden width");
+    for (long long v : w)
+      if (v <= 0 || v > (1 << 20)) fail(key, "widths must be in [1, 1048576], got " + std::to_string(v));
+    out.assign(w.begin(), w.end());
+  }
   /// Rejects unknown keys.
   void finish() const {
     for (auto it = j_.begin(); it != j_.end(); ++it)

@@ -7,12 +7,7 @@ namespace mtf {
 FqeConfig FqeConfig::from_json(const nlohmann::json& j, const std::string& source) {
   FqeConfig c;
   ConfigReader r(j, source);
-  std::vector<long long> hidden(c.hidden.begin(), c.hidden.end());
-  r.get("hidden", hidden);
-  if (hidden.empty()) r.fail("hidden", "needs at least one hidden width");
-  for (long long w : hidden)
-    if (w <= 0 || w > (1 << 20)) r.fail("hidden", "widths must be in [1, 1048576], got " + std::to_string(w));
-  c.hidden.assign(hidden.begin(), hidden.end());
+  r.get_widths("hidden", c.hidden);
   r.get("batch_size", c.batch_size, 1, 1 << 20);
   r.get("steps", c.steps, 0LL, 1LL << 40);
   r.get("lr", c.lr, 0.0, 1.0);

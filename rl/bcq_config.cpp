@@ -4,26 +4,15 @@
 
 namespace mtf {
 
-namespace {
-void read_widths(ConfigReader& r, const std::string& key, std::vector<Index>& out) {
-  std::vector<long long> w(out.begin(), out.end());
-  r.get(key, w);
-  if (w.empty()) r.fail(key, "needs at least one hidden width");
-  for (long long v : w)
-    if (v <= 0 || v > 1 << 20) r.fail(key, "widths must be in [1, 1048576], got " + std::to_string(v));
-  out.assign(w.begin(), w.end());
-}
-}  // namespace
-
 BcqConfig BcqConfig::from_json(const nlohmann::json& j, const std::string& source) {
   BcqConfig c;
   ConfigReader r(j, source);
   r.get("state_dim", c.state_dim, Index(1), Index(1 << 20));
   r.get("action_dim", c.action_dim, Index(1), Index(1 << 12));
   r.get("latent_dim", c.latent_dim, Index(0), Index(1 << 12));
-  read_widths(r, "vae_hidden", c.vae_hidden);
-  read_widths(r, "actor_hidden", c.actor_hidden);
-  read_widths(r, "critic_hidden", c.critic_hidden);
+  r.get_widths("vae_hidden", c.vae_hidden);
+  r.get_widths("actor_hidden", c.actor_hidden);
+  r.get_widths("critic_hidden", c.critic_hidden);
   r.get("vae_lr", c.vae_lr, 0.0, 1.0);
   r.get("actor_lr", c.actor_lr, 0.0, 1.0);
   r.get("critic_lr", c.critic_lr, 0.0, 1.0);

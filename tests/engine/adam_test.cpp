@@ -10,6 +10,8 @@
 #include "engine/adam.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/json_fixture.hpp"
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -65,14 +67,7 @@ struct TinyMlp {
   }
 };
 
-template <class T>
-MatrixR<T> matrix_from(const nlohmann::json& values, Index rows, Index cols) {
-  const auto v = values.get<std::vector<double>>();
-  REQUIRE(v.size() == std::size_t(rows * cols));
-  MatrixR<T> m(rows, cols);
-  for (Index i = 0; i < rows * cols; ++i) m.data()[i] = T(v[std::size_t(i)]);
-  return m;
-}
+using test::matrix_from;
 
 template <class T>
 T train_step(const TinyMlp<T>& net, Parameters<T>& p, Adam<T>& adam, Tape<T>& tape, const MatrixR<T>& x,

@@ -10,6 +10,8 @@
 #include <omp.h>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/json_fixture.hpp"
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -62,14 +64,7 @@ Errors require_close(const std::string& what, const T* got, const std::vector<do
   return e;
 }
 
-template <class T>
-MatrixR<T> matrix_from(const nlohmann::json& values, Index rows, Index cols) {
-  const auto v = values.get<std::vector<double>>();
-  REQUIRE(v.size() == std::size_t(rows * cols));
-  MatrixR<T> m(rows, cols);
-  for (Index i = 0; i < rows * cols; ++i) m.data()[i] = T(v[std::size_t(i)]);
-  return m;
-}
+using test::matrix_from;
 
 template <class T>
 void fill_normal(MatrixR<T>& m, Rng& rng) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/parameters.hpp"
 #include "engine/tensor.hpp"
@@ -23,6 +24,17 @@ inline MatrixR<float> to_matrix(const nlohmann::json& rows) {
   MatrixR<float> m(Index(rows.size()), Index(rows[0].size()));
   for (Index i = 0; i < m.rows(); ++i)
     for (Index j = 0; j < m.cols(); ++j) m(i, j) = rows[std::size_t(i)][std::size_t(j)].get<float>();
+  return m;
+}
+
+/// A flat JSON list of rows * cols numbers as a row-major matrix of T.
+template <class T>
+MatrixR<T> matrix_from(const nlohmann::json& values, Index rows, Index cols) {
+  const auto v = values.get<std::vector<double>>();
+  if (v.size() != std::size_t(rows * cols))
+    throw std::runtime_error("fixture has " + std::to_string(v.size()) + " values, expected " + std::to_string(rows * cols));
+  MatrixR<T> m(rows, cols);
+  for (Index i = 0; i < rows * cols; ++i) m.data()[i] = T(v[std::size_t(i)]);
   return m;
 }
 

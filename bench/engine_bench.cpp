@@ -4,6 +4,8 @@
 //   BM_LinearForwardNaive/<in>x<out>   the same with mtf::gemm_naive (textbook triple loop) + bias
 //   BM_LinearBackward/<in>x<out>       dx += dy W and dW += dy^T x, db += colsum(dy) (ops::linear backward)
 //   BM_LinearBackwardNaive/<in>x<out>  the same two products with mtf::gemm_naive
+//   BM_Gemm/<what>/<kernel>           one GEMM at a BCQ product shape, kernel = own (mtf::gemm: the AVX-512
+//                                      kernel where it applies) or eigen (mtf::gemm_eigen), side by side
 //   BM_MlpTrainStep/<widths>           tape.reset, zero_grad, forward, MSE, backward, Adam step
 //   BM_MlpForwardNoGrad/<widths>       the no-grad forward of a target computation (2,560 rows)
 //
@@ -190,6 +192,39 @@ void BM_MlpForwardNoGrad(benchmark::State& state, MlpSpec spec, Index rows) {
   set_counters(state, mlp_forward_flops(spec, rows), rows);
 }
 
+// ------------------------------------------------------------------------------------------ GEMM
+
+struct GemmShape {
+  const char* what;
+  Index m, n, k;
+  Trans ta, tb;
+};
+// The products of one reference BCQ iteration that carry most of its FLOPs.
+const GemmShape kGemmShapes[] = {
+    {"target_750x750_rows2560", 2560, 750, 750, Trans::No, Trans::Yes},  // decoder layer 2, target pass
+    {"target_88x750_rows2560", 2560, 750, 88, Trans::No, Trans::Yes},    // decoder layer 1, target pass
+    {"target_400x300_rows2560", 2560, 300, 400, Trans::No, Trans::Yes},  // actor'/critic' layer 2
+    {"forward_750x750_rows256", 256, 750, 750, Trans::No, Trans::Yes},   // VAE layer 2 forward
+    {"dx_750x750_rows256", 256, 750, 750, Trans::No, Trans::No},         // its input gradient
+    {"dW_750x750_rows256", 750, 750, 256, Trans::Yes, Trans::No},        // its weight gradient
+    {"forward_256x256_rows512", 512, 256, 256, Trans::No, Trans::Yes},   // the FQE step's Q layer 2
+    {"forward_64x64_rows256", 256, 64, 64, Trans::No, Trans::Yes},       // the tiny configuration
+};
+
+void BM_Gemm(benchmark::State& state, GemmShape s, bool own) {
+  Rng rng(4);
+  const MatrixR<float> a = s.ta == Trans::No ? normal(s.m, s.k, rng) : normal(s.k, s.m, rng);
+  const MatrixR<float> b = s.tb == Trans::No ? normal(s.k, s.n, rng) : normal(s.n, s.k, rng);
+  MatrixR<float> c(s.m, s.n);
+  auto f = own ? &gemm<float> : &gemm_eigen<float>;
+  for (auto _ : state) {
+    f(s.ta, s.tb, s.m, s.n, s.k, a.data(), a.cols(), b.data(), b.cols(), c.data(), s.n, false);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, 2.0 * double(s.m) * double(s.n) * double(s.k), s.m);
+}
+
 std::string shape_name(LinearShape s) { return std::to_string(s.in) + "x" + std::to_string(s.out); }
 
 std::string spec_name(const MlpSpec& spec) {
@@ -218,6 +253,12 @@ void register_all() {
         ->Unit(benchmark::kMicrosecond)
         ->MinTime(0.1);
   }
+  for (const GemmShape& s : kGemmShapes)
+    for (bool own : {true, false})
+      benchmark::RegisterBenchmark(("BM_Gemm/" + std::string(s.what) + (own ? "/own" : "/eigen")).c_str(), BM_Gemm, s,
+                                   own)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
   const MlpSpec actor{76, {400, 300, 12}, Activation::Relu, Activation::Tanh};
   const MlpSpec vae_like{76, {750, 750, 12}, Activation::Relu, Activation::Identity};
   for (const MlpSpec& spec : {actor, vae_like}) {

@@ -1,11 +1,14 @@
 #include "engine/gemm.hpp"
 
+#include "engine/gemm_avx512.hpp"
+
 #include <omp.h>
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <type_traits>
 
 namespace mtf {
 
@@ -68,45 +71,75 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
                                                                           nullptr);
 }
 
+// Which kernel runs a product. The choice depends on the whole product's shape only (never on the rows
+// a thread owns), so every thread of a split product runs the same arithmetic.
+//  * Own: engine/gemm_avx512 (float, AVX-512 builds), for outputs at least one 32-wide tile wide and
+//    one 12-row tile tall: 97-103 GFLOP/s against Eigen's 77-89 on the BCQ layer shapes.
+//  * Eigen: everything else — double (tests, gradient checks), builds without AVX-512, and the thin
+//    products (the 12-wide action heads, the 1-wide Q heads, their weight gradients), where a 12 x 32
+//    tile would waste most of its lanes and Eigen measured faster (bench_engine BM_Gemm).
+enum class Kernel { Own, Eigen };
+template <class T>
+Kernel choose_kernel(Index m, Index n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (avx512::available() && n >= avx512::kNr && m >= avx512::kMr) return Kernel::Own;
+  }
+  (void)m, (void)n;
+  return Kernel::Eigen;
+}
+
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc) {
-  // One blocking for the whole product (sequential heuristic): kc depends on k only, so each element of
-  // C is accumulated over the same k-blocks whichever rows a thread owns.
+                   Index ldc, Kernel kernel) {
+  // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
+  // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernel's
+  // blocking is fixed: engine/gemm_avx512.hpp.)
   Index kc = k, mc = n, nc = m;
-  Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(kc, mc, nc, Index(1));
+  if (kernel == Kernel::Eigen)
+    Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(kc, mc, nc, Index(1));
+
+  // Rows [r0, r0 + rows) of C on the calling thread.
+  auto run_rows = [&](Index r0, Index rows) {
+    // Row r of op(A): row-major A at a + r*lda; transposed (col-major view) at a + r.
+    const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
+    if constexpr (std::is_same_v<T, float>) {
+      if (kernel == Kernel::Own) {
+        Workspace<float>& ws = thread_workspace<float>();
+        ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
+        avx512::gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
+                          b, ldb, c + r0 * ldc, ldc, ws.a, ws.b);
+        return;
+      }
+    }
+    product_rows<T, OrderA, OrderB>(rows, n, k, a_rows, lda, b, ldb, c + r0 * ldc, ldc, kc, mc,
+                                    std::min(nc, rows));
+  };
 
   // Fork only for products of at least ~20 MFLOP (~0.2 ms on one core): smaller ones lose more to the
   // fork/join than they gain, and lose badly when the machine is oversubscribed.
   const double flops = 2.0 * double(m) * double(n) * double(k);
   const int threads = (flops >= 2.0e7 && m >= 32 && !omp_in_parallel()) ? omp_get_max_threads() : 1;
   if (threads <= 1) {
-    product_rows<T, OrderA, OrderB>(m, n, k, a, lda, b, ldb, c, ldc, kc, mc, nc);
+    run_rows(0, m);
     return;
   }
 #pragma omp parallel num_threads(threads)
   {
-    // Rows of C in chunks that are multiples of 8 (a whole number of Eigen's nr=4 register columns),
-    // sized from the team OpenMP actually granted (it may be smaller than asked). Where the row splits
-    // fall does not change any element's arithmetic (see the header), so the bits stay the same.
+    // Rows of C in chunks that are multiples of 24 (whole 12-row tiles of the own kernel, whole
+    // register columns of Eigen's), sized from the team OpenMP actually granted (it may be smaller
+    // than asked). Where the row splits fall does not change any element's arithmetic (see the
+    // header), so the bits stay the same.
     const Index team = omp_get_num_threads();
-    const Index chunk = ((m + team - 1) / team + 7) & ~Index(7);
+    const Index chunk = ((m + team - 1) / team + 23) / 24 * 24;
     const Index r0 = Index(omp_get_thread_num()) * chunk;
     const Index rows = std::min(chunk, m - r0);
-    if (rows > 0) {
-      // Row r of op(A): row-major A at a + r*lda; transposed (col-major view) at a + r.
-      const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
-      product_rows<T, OrderA, OrderB>(rows, n, k, a_rows, lda, b, ldb, c + r0 * ldc, ldc, kc, mc,
-                                      std::min(nc, rows));
-    }
+    if (rows > 0) run_rows(r0, rows);
   }
 }
 
-}  // namespace
-
 template <class T>
-void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-          Index ldb, T* c, Index ldc, bool accumulate) {
+void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+               Index ldb, T* c, Index ldc, bool accumulate, Kernel kernel) {
   if (m == 0 || n == 0) return;
   if (!accumulate) {
     for (Index i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
@@ -115,13 +148,27 @@ void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, I
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   // op(A) stored row-major untransposed, or as the col-major view of a row-major A^T.
   if (trans_a == Trans::No && trans_b == Trans::No)
-    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc);
+    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
   else if (trans_a == Trans::No && trans_b == Trans::Yes)
-    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc);
+    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
   else if (trans_a == Trans::Yes && trans_b == Trans::No)
-    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc);
+    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
   else
-    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc);
+    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
+}
+
+}  // namespace
+
+template <class T>
+void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+          Index ldb, T* c, Index ldc, bool accumulate) {
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, choose_kernel<T>(m, n));
+}
+
+template <class T>
+void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+                Index ldb, T* c, Index ldc, bool accumulate) {
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, Kernel::Eigen);
 }
 
 template <class T>
@@ -144,6 +191,10 @@ template void gemm<float>(Trans, Trans, Index, Index, Index, const float*, Index
                           float*, Index, bool);
 template void gemm<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,
                            Index, double*, Index, bool);
+template void gemm_eigen<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
+                                Index, float*, Index, bool);
+template void gemm_eigen<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,
+                                 Index, double*, Index, bool);
 template void gemm_naive<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
                                 Index, float*, Index, bool);
 template void gemm_naive<double>(Trans, Trans, Index, Index, Index, const double*, Index,

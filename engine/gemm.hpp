@@ -4,7 +4,10 @@
 //
 // Every GEMM of the engine (linear forward, its input and weight gradients) goes through here, so the
 // engine owns GEMM threading in one place:
-//  * Eigen's cache-blocked kernel (general_matrix_matrix_product) does the arithmetic, single-threaded;
+//  * the arithmetic is single-threaded and cache-blocked: the engine's own AVX-512 kernel
+//    (engine/gemm_avx512.hpp) for float products at least 12 x 32, Eigen's general_matrix_matrix_product
+//    for the rest (double, thin products, builds without AVX-512); the choice depends on the product's
+//    shape only;
 //  * the rows of C are split across OpenMP threads (never the k dimension), with one cache blocking
 //    computed for the whole product, so every element of C is summed in the same order whatever the
 //    thread count: 1 and 2 threads give identical bits;
@@ -22,6 +25,12 @@ enum class Trans { No, Yes };
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate);
+
+/// The same product always through Eigen's kernel (threaded the same way): the baseline the own kernel is
+/// benchmarked and tested against.
+template <class T>
+void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+                Index ldb, T* c, Index ldc, bool accumulate);
 
 /// The textbook triple loop, for tests and as the benchmarks' reference kernel.
 template <class T>

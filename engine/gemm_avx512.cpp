@@ -15,7 +15,37 @@ bool available() { return true; }
 
 namespace {
 
+static_assert(kMr == 12 && kNr == 32, "the packing masks and the kernel's registers assume a 12 x 32 tile");
+
 // ------------------------------------------------------------------------------------------- packing
+
+// Transposes 16 rows of 16 floats in registers: on return r[c] holds column c of the input.
+// Stage 1 (unpack + shuffle_ps) leaves, in 128-bit lane L of u[4i + q], rows 4i..4i+3 of column 4L + q;
+// stage 2 (two shuffle_f32x4 rounds) gathers lane L of u[q], u[4+q], u[8+q], u[12+q] into column 4L + q.
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  __m512 u[16];
+  for (int i = 0; i < 16; i += 4) {
+    u[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int q = 0; q < 4; ++q) {
+    const __m512 x = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x44);       // lanes 0, 1 of both
+    const __m512 y = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xEE);       // lanes 2, 3 of both
+    const __m512 x2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x44);
+    const __m512 y2 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xEE);
+    r[q] = _mm512_shuffle_f32x4(x, x2, 0x88);       // lane 0 of u[q], u[4+q], u[8+q], u[12+q]
+    r[4 + q] = _mm512_shuffle_f32x4(x, x2, 0xDD);   // lane 1
+    r[8 + q] = _mm512_shuffle_f32x4(y, y2, 0x88);   // lane 2
+    r[12 + q] = _mm512_shuffle_f32x4(y, y2, 0xDD);  // lane 3
+  }
+}
 
 // op(B)[p0 .. p0+kc, j0 .. j0+nc] -> ceil(nc / kNr) micro-panels, each (kc x kNr) row by row, columns
 // past nc zero so the kernel can always run full width.
@@ -36,13 +66,24 @@ void pack_b(bool trans_b, Index kc, Index nc, const float* b, Index ldb, Index p
         }
       }
     } else {
-      // op(B) = B^T with B stored (n x k): column j of the panel is a contiguous slice of B's row j.
-      // Each of the w source rows is read sequentially; the panel is written row by row.
-      for (Index p = 0; p < kc; ++p) {
+      // op(B) = B^T with B stored (n x k) (the forward pass's W^T): column j of the panel is a
+      // contiguous slice of B's row j. Full panels go 16 x 16 blocks at a time through registers.
+      const float* src = b + (j0 + jr) * ldb + p0;
+      Index p = 0;
+      if (w == kNr) {
+        for (; p + 16 <= kc; p += 16) {
+          for (Index half = 0; half < kNr; half += 16) {
+            __m512 r[16];
+            for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (half + i) * ldb + p);
+            transpose16x16(r);
+            for (int q = 0; q < 16; ++q) _mm512_store_ps(panel + (p + q) * kNr + half, r[q]);
+          }
+        }
+      }
+      for (; p < kc; ++p) {
         float* dst = panel + p * kNr;
-        const float* src = b + (j0 + jr) * ldb + p0 + p;
         Index j = 0;
-        for (; j < w; ++j) dst[j] = src[j * ldb];
+        for (; j < w; ++j) dst[j] = src[j * ldb + p];
         for (; j < kNr; ++j) dst[j] = 0.0f;
       }
     }
@@ -52,23 +93,25 @@ void pack_b(bool trans_b, Index kc, Index nc, const float* b, Index ldb, Index p
 // op(A)[i0 .. i0+mr, p0 .. p0+kc] -> one (kc x kMr) micro-panel, column by column (k-major), rows
 // past mr zero.
 void pack_a(bool trans_a, Index mr, Index kc, const float* a, Index lda, Index i0, Index p0, float* out) {
+  const __mmask16 rows = __mmask16((1u << mr) - 1u);  // mr <= kMr = 12
   if (trans_a) {
-    // op(A) = A^T with A stored (k x m): the kMr values of one k are contiguous in A's row p.
-    for (Index p = 0; p < kc; ++p) {
-      const float* src = a + (p0 + p) * lda + i0;
-      float* dst = out + p * kMr;
-      Index i = 0;
-      for (; i < mr; ++i) dst[i] = src[i];
-      for (; i < kMr; ++i) dst[i] = 0.0f;
-    }
+    // op(A) = A^T with A stored (k x m): the mr values of one k are contiguous in A's row p.
+    const float* src = a + p0 * lda + i0;
+    for (Index p = 0; p < kc; ++p)
+      _mm512_mask_storeu_ps(out + p * kMr, __mmask16(0x0FFF), _mm512_maskz_loadu_ps(rows, src + p * lda));
   } else {
-    // op(A) = A (m x k): read each of the mr rows sequentially, scatter with stride kMr.
-    for (Index i = 0; i < mr; ++i) {
-      const float* src = a + (i0 + i) * lda + p0;
-      for (Index p = 0; p < kc; ++p) out[p * kMr + i] = src[p];
+    // op(A) = A (m x k) (the forward pass's activations): 16 values of each row at a time, transposed
+    // through registers (rows past mr are zero), each column stored as kMr consecutive floats.
+    const float* src = a + i0 * lda + p0;
+    Index p = 0;
+    for (; p + 16 <= kc; p += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i) r[i] = i < mr ? _mm512_loadu_ps(src + i * lda + p) : _mm512_setzero_ps();
+      transpose16x16(r);
+      for (int q = 0; q < 16; ++q) _mm512_mask_storeu_ps(out + (p + q) * kMr, __mmask16(0x0FFF), r[q]);
     }
-    for (Index i = mr; i < kMr; ++i)
-      for (Index p = 0; p < kc; ++p) out[p * kMr + i] = 0.0f;
+    for (; p < kc; ++p)
+      for (Index i = 0; i < kMr; ++i) out[p * kMr + i] = i < mr ? src[i * lda + p] : 0.0f;
   }
 }
 

@@ -88,9 +88,20 @@ Kernel choose_kernel(Index m, Index n) {
   return Kernel::Eigen;
 }
 
+// Rows of C set to the bias row (or zero): the starting value of an overwriting product.
+template <class T>
+void fill_rows(T* c, Index ldc, Index rows, Index n, const T* bias) {
+  for (Index i = 0; i < rows; ++i) {
+    if (bias)
+      std::copy(bias, bias + n, c + i * ldc);
+    else
+      std::fill(c + i * ldc, c + i * ldc + n, T(0));
+  }
+}
+
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc, Kernel kernel) {
+                   Index ldc, bool accumulate, const T* bias, Kernel kernel) {
   // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
   // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernel's
   // blocking is fixed: engine/gemm_avx512.hpp.)
@@ -103,14 +114,15 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
     // Row r of op(A): row-major A at a + r*lda; transposed (col-major view) at a + r.
     const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
     if constexpr (std::is_same_v<T, float>) {
-      if (kernel == Kernel::Own) {
+      if (kernel == Kernel::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
         Workspace<float>& ws = thread_workspace<float>();
         ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
         avx512::gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
-                          b, ldb, c + r0 * ldc, ldc, ws.a, ws.b);
+                          b, ldb, c + r0 * ldc, ldc, !accumulate, bias, ws.a, ws.b);
         return;
       }
     }
+    if (!accumulate) fill_rows(c + r0 * ldc, ldc, rows, n, bias);
     product_rows<T, OrderA, OrderB>(rows, n, k, a_rows, lda, b, ldb, c + r0 * ldc, ldc, kc, mc,
                                     std::min(nc, rows));
   };
@@ -139,22 +151,22 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
 
 template <class T>
 void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, T* c, Index ldc, bool accumulate, Kernel kernel) {
+               Index ldb, T* c, Index ldc, bool accumulate, const T* bias, Kernel kernel) {
   if (m == 0 || n == 0) return;
-  if (!accumulate) {
-    for (Index i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+  if (k == 0) {
+    if (!accumulate) fill_rows(c, ldc, m, n, bias);
+    return;
   }
-  if (k == 0) return;
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   // op(A) stored row-major untransposed, or as the col-major view of a row-major A^T.
   if (trans_a == Trans::No && trans_b == Trans::No)
-    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
+    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
   else if (trans_a == Trans::No && trans_b == Trans::Yes)
-    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
+    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
   else if (trans_a == Trans::Yes && trans_b == Trans::No)
-    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
+    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
   else
-    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, kernel);
+    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
 }
 
 }  // namespace
@@ -162,13 +174,21 @@ void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T*
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, choose_kernel<T>(m, n));
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
+            choose_kernel<T>(m, n));
+}
+
+template <class T>
+void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+               Index ldb, const T* bias, T* c, Index ldc) {
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, bias, choose_kernel<T>(m, n));
 }
 
 template <class T>
 void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                 Index ldb, T* c, Index ldc, bool accumulate) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, Kernel::Eigen);
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
+            Kernel::Eigen);
 }
 
 template <class T>
@@ -191,6 +211,10 @@ template void gemm<float>(Trans, Trans, Index, Index, Index, const float*, Index
                           float*, Index, bool);
 template void gemm<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,
                            Index, double*, Index, bool);
+template void gemm_bias<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*, Index,
+                               const float*, float*, Index);
+template void gemm_bias<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,
+                                const double*, double*, Index);
 template void gemm_eigen<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
                                 Index, float*, Index, bool);
 template void gemm_eigen<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,

@@ -120,8 +120,10 @@ void pack_a(bool trans_a, Index mr, Index kc, const float* a, Index lda, Index i
 // C[0 .. mr, 0 .. nr] += a_panel (kMr x kc) * b_panel (kc x 16 kVecs). The accumulators start at zero
 // and run one FMA chain per element over the kc depth; only then is C read and written (masked columns
 // for a partial tile, rows past mr skipped). 12 x 2 = 24 accumulators of the 32 zmm registers.
+// With `first` set (the product's first k-block when C is to be overwritten) the tile is stored as
+// acc + bias (bias: the tile's nr entries of a row vector, or null for zero) and C is never read.
 inline void kernel(Index kc, const float* __restrict a_panel, const float* __restrict b_panel, float* c,
-                   Index ldc, Index mr, Index nr) {
+                   Index ldc, Index mr, Index nr, bool first, const float* bias) {
   constexpr int kVecs = kNr / 16;
   __m512 acc[kMr][kVecs];
 #pragma GCC unroll 24
@@ -146,6 +148,19 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
     const Index w = std::clamp<Index>(nr - 16 * v, 0, 16);
     mask[v] = w == 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1u);
   }
+  if (first) {
+    __m512 base[kVecs];
+    for (int v = 0; v < kVecs; ++v)
+      base[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 24
+    for (int i = 0; i < kMr; ++i) {
+      if (i >= mr) break;
+#pragma GCC unroll 2
+      for (int v = 0; v < kVecs; ++v)
+        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], _mm512_add_ps(base[v], acc[i][v]));
+    }
+    return;
+  }
 #pragma GCC unroll 24
   for (int i = 0; i < kMr; ++i) {
     if (i >= mr) break;
@@ -164,7 +179,8 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
 }  // namespace
 
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
-               const float* b, Index ldb, float* c, Index ldc, float* a_packed, float* b_packed) {
+               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias,
+               float* a_packed, float* b_packed) {
   for (Index j0 = 0; j0 < n; j0 += kNc) {
     const Index nc = std::min(kNc, n - j0);
     for (Index p0 = 0; p0 < k; p0 += kKc) {  // k-blocks in increasing order (see the header)
@@ -174,7 +190,8 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
         const Index mr = std::min<Index>(kMr, rows - i0);
         pack_a(trans_a, mr, kc, a, lda, i0, p0, a_packed);
         for (Index jr = 0; jr < nc; jr += kNr)
-          kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, std::min(kNr, nc - jr));
+          kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, std::min(kNr, nc - jr),
+                 overwrite && p0 == 0, bias ? bias + j0 + jr : nullptr);
       }
     }
   }
@@ -184,8 +201,8 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
 #else  // no AVX-512: engine/gemm.cpp uses Eigen's kernel
 
 bool available() { return false; }
-void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index,
-               float*, float*) {}
+void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
+               const float*, float*, float*) {}
 
 #endif
 

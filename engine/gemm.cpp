@@ -99,9 +99,15 @@ void fill_rows(T* c, Index ldc, Index rows, Index n, const T* bias) {
   }
 }
 
+template <class T>
+void relu_rows(T* c, Index ldc, Index rows, Index n) {
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < n; ++j) c[i * ldc + j] = std::max(c[i * ldc + j], T(0));
+}
+
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc, bool accumulate, const T* bias, Kernel kernel) {
+                   Index ldc, bool accumulate, const T* bias, bool relu, Kernel kernel) {
   // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
   // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernel's
   // blocking is fixed: engine/gemm_avx512.hpp.)
@@ -118,13 +124,14 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
         Workspace<float>& ws = thread_workspace<float>();
         ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
         avx512::gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
-                          b, ldb, c + r0 * ldc, ldc, !accumulate, bias, ws.a, ws.b);
+                          b, ldb, c + r0 * ldc, ldc, !accumulate, bias, relu, ws.a, ws.b);
         return;
       }
     }
     if (!accumulate) fill_rows(c + r0 * ldc, ldc, rows, n, bias);
     product_rows<T, OrderA, OrderB>(rows, n, k, a_rows, lda, b, ldb, c + r0 * ldc, ldc, kc, mc,
                                     std::min(nc, rows));
+    if (relu) relu_rows(c + r0 * ldc, ldc, rows, n);
   };
 
   // Fork only for products of at least ~20 MFLOP (~0.2 ms on one core): smaller ones lose more to the
@@ -151,22 +158,23 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
 
 template <class T>
 void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, T* c, Index ldc, bool accumulate, const T* bias, Kernel kernel) {
+               Index ldb, T* c, Index ldc, bool accumulate, const T* bias, bool relu, Kernel kernel) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate) fill_rows(c, ldc, m, n, bias);
+    if (relu) relu_rows(c, ldc, m, n);
     return;
   }
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   // op(A) stored row-major untransposed, or as the col-major view of a row-major A^T.
   if (trans_a == Trans::No && trans_b == Trans::No)
-    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
+    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
   else if (trans_a == Trans::No && trans_b == Trans::Yes)
-    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
+    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
   else if (trans_a == Trans::Yes && trans_b == Trans::No)
-    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
+    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
   else
-    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, kernel);
+    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
 }
 
 }  // namespace
@@ -175,20 +183,21 @@ template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
-            choose_kernel<T>(m, n));
+            false, choose_kernel<T>(m, n));
 }
 
 template <class T>
 void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, const T* bias, T* c, Index ldc) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, bias, choose_kernel<T>(m, n));
+               Index ldb, const T* bias, T* c, Index ldc, Epilogue epilogue) {
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, bias, epilogue == Epilogue::Relu,
+            choose_kernel<T>(m, n));
 }
 
 template <class T>
 void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                 Index ldb, T* c, Index ldc, bool accumulate) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
-            Kernel::Eigen);
+            false, Kernel::Eigen);
 }
 
 template <class T>
@@ -212,9 +221,9 @@ template void gemm<float>(Trans, Trans, Index, Index, Index, const float*, Index
 template void gemm<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,
                            Index, double*, Index, bool);
 template void gemm_bias<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*, Index,
-                               const float*, float*, Index);
+                               const float*, float*, Index, Epilogue);
 template void gemm_bias<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,
-                                const double*, double*, Index);
+                                const double*, double*, Index, Epilogue);
 template void gemm_eigen<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
                                 Index, float*, Index, bool);
 template void gemm_eigen<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,

@@ -26,11 +26,15 @@ template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate);
 
-/// C = op(A) op(B) + 1 bias^T: bias (n) added to every row of the product (the linear layer's forward),
-/// fused into the kernel's first stores rather than a second pass over C.
+/// What the product's final stores apply: nothing, or max(., 0) (a fused linear + ReLU layer).
+enum class Epilogue { None, Relu };
+
+/// C = op(A) op(B) + 1 bias^T [then ReLU]: bias (n) added to every row of the product (the linear layer's
+/// forward), fused into the kernel's first stores (and the ReLU into its last) rather than extra passes
+/// over C.
 template <class T>
 void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, const T* bias, T* c, Index ldc);
+               Index ldb, const T* bias, T* c, Index ldc, Epilogue epilogue = Epilogue::None);
 
 /// The same product always through Eigen's kernel (threaded the same way): the baseline the own kernel is
 /// benchmarked and tested against.

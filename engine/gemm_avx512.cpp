@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace mtf::avx512 {
@@ -121,9 +122,10 @@ void pack_a(bool trans_a, Index mr, Index kc, const float* a, Index lda, Index i
 // and run one FMA chain per element over the kc depth; only then is C read and written (masked columns
 // for a partial tile, rows past mr skipped). 12 x 2 = 24 accumulators of the 32 zmm registers.
 // With `first` set (the product's first k-block when C is to be overwritten) the tile is stored as
-// acc + bias (bias: the tile's nr entries of a row vector, or null for zero) and C is never read.
+// acc + bias (bias: the tile's nr entries of a row vector, or null for zero) and C is never read. With
+// `relu` set (the product's last k-block of a fused linear + ReLU) the stored values are max(., 0).
 inline void kernel(Index kc, const float* __restrict a_panel, const float* __restrict b_panel, float* c,
-                   Index ldc, Index mr, Index nr, bool first, const float* bias) {
+                   Index ldc, Index mr, Index nr, bool first, const float* bias, bool relu) {
   constexpr int kVecs = kNr / 16;
   __m512 acc[kMr][kVecs];
 #pragma GCC unroll 24
@@ -148,6 +150,7 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
     const Index w = std::clamp<Index>(nr - 16 * v, 0, 16);
     mask[v] = w == 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1u);
   }
+  const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);  // max(x, -inf) = x
   if (first) {
     __m512 base[kVecs];
     for (int v = 0; v < kVecs; ++v)
@@ -157,7 +160,8 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
       if (i >= mr) break;
 #pragma GCC unroll 2
       for (int v = 0; v < kVecs; ++v)
-        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], _mm512_add_ps(base[v], acc[i][v]));
+        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v],
+                              _mm512_max_ps(_mm512_add_ps(base[v], acc[i][v]), floor));
     }
     return;
   }
@@ -168,10 +172,12 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
 #pragma GCC unroll 2
     for (int v = 0; v < kVecs; ++v) {
       if (nr == kNr)
-        _mm512_storeu_ps(row + 16 * v, _mm512_add_ps(_mm512_loadu_ps(row + 16 * v), acc[i][v]));
+        _mm512_storeu_ps(row + 16 * v,
+                         _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(row + 16 * v), acc[i][v]), floor));
       else if (mask[v])
-        _mm512_mask_storeu_ps(row + 16 * v, mask[v],
-                              _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], row + 16 * v), acc[i][v]));
+        _mm512_mask_storeu_ps(
+            row + 16 * v, mask[v],
+            _mm512_max_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], row + 16 * v), acc[i][v]), floor));
     }
   }
 }
@@ -179,7 +185,7 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
 }  // namespace
 
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
-               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias,
+               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias, bool relu,
                float* a_packed, float* b_packed) {
   for (Index j0 = 0; j0 < n; j0 += kNc) {
     const Index nc = std::min(kNc, n - j0);
@@ -191,7 +197,7 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
         pack_a(trans_a, mr, kc, a, lda, i0, p0, a_packed);
         for (Index jr = 0; jr < nc; jr += kNr)
           kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, std::min(kNr, nc - jr),
-                 overwrite && p0 == 0, bias ? bias + j0 + jr : nullptr);
+                 overwrite && p0 == 0, bias ? bias + j0 + jr : nullptr, relu && p0 + kc == k);
       }
     }
   }
@@ -202,7 +208,7 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
 
 bool available() { return false; }
 void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
-               const float*, float*, float*) {}
+               const float*, bool, float*, float*) {}
 
 #endif
 

@@ -34,11 +34,12 @@ constexpr std::size_t packed_b_size() { return std::size_t(kKc * kNc); }
 bool available();
 
 /// C += op(A) op(B) for `rows` rows of C, or with `overwrite` C = op(A) op(B) [+ 1 bias^T] (C is not
-/// read; bias: n floats added to every row, may be null). k >= 1. a_packed and b_packed are 64-byte-
+/// read; bias: n floats added to every row, may be null); with `relu` the final values are max(., 0).
+/// k >= 1. a_packed and b_packed are 64-byte-
 /// aligned workspaces of packed_a_size() and packed_b_size() floats. trans_a: A is stored (k x m), else
 /// (m x k); likewise B.
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
-               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias,
+               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias, bool relu,
                float* a_packed, float* b_packed);
 
 }  // namespace mtf::avx512

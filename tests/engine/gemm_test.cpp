@@ -76,20 +76,24 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
       }
 }
 
-TEST_CASE("gemm_bias overwrites C with the product plus the bias row", "[gemm]") {
+TEST_CASE("gemm_bias overwrites C with the product plus the bias row, optionally through a ReLU", "[gemm]") {
   Rng rng(75);
-  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{13, 33, 5}, {50, 100, 385}, {3, 5, 7}, {24, 64, 0}}) {
-    Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
-    const MatrixR<float> bias = test::normal_matrix<float>(1, n, rng);
-    MatrixR<double> ref(m, n);
-    const MatrixR<double> ad = p.a.cast<double>(), bd = p.b.cast<double>();
-    gemm_naive<double>(Trans::No, Trans::Yes, m, n, k, ad.data(), ad.cols(), bd.data(), bd.cols(), ref.data(), n, false);
-    ref.rowwise() += bias.cast<double>().row(0);
-    MatrixR<float> c = p.c0;  // garbage to be overwritten
-    gemm_bias<float>(Trans::No, Trans::Yes, m, n, k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), bias.data(), c.data(), n);
-    INFO("m=" << m << " n=" << n << " k=" << k);
-    REQUIRE((c.cast<double>() - ref).norm() <= 1e-6 * std::sqrt(double(k) + 1.0) * ref.norm());
-  }
+  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{13, 33, 5}, {50, 100, 385}, {3, 5, 7}, {24, 64, 0}, {30, 12, 800}})
+    for (Epilogue epilogue : {Epilogue::None, Epilogue::Relu}) {
+      Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
+      const MatrixR<float> bias = test::normal_matrix<float>(1, n, rng);
+      MatrixR<double> ref(m, n);
+      const MatrixR<double> ad = p.a.cast<double>(), bd = p.b.cast<double>();
+      gemm_naive<double>(Trans::No, Trans::Yes, m, n, k, ad.data(), ad.cols(), bd.data(), bd.cols(), ref.data(), n, false);
+      ref.rowwise() += bias.cast<double>().row(0);
+      if (epilogue == Epilogue::Relu) ref = ref.cwiseMax(0.0);
+      MatrixR<float> c = p.c0;  // garbage to be overwritten
+      gemm_bias<float>(Trans::No, Trans::Yes, m, n, k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), bias.data(),
+                       c.data(), n, epilogue);
+      INFO("m=" << m << " n=" << n << " k=" << k << " relu=" << (epilogue == Epilogue::Relu));
+      REQUIRE((c.cast<double>() - ref).norm() <= 1e-6 * std::sqrt(double(k) + 1.0) * ref.norm());
+      if (epilogue == Epilogue::Relu) REQUIRE(c.minCoeff() == 0.0f);  // exactly zero, not tiny negatives
+    }
 }
 
 TEST_CASE("gemm with k = 0 writes zeros or leaves C unchanged", "[gemm]") {

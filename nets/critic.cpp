@@ -26,6 +26,11 @@ Var QNetwork<T>::forward(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
 }
 
 template <class T>
+Var QNetwork<T>::forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad) {
+  return mlp_.forward_repeated(tape, params_, state, action, n, grad);
+}
+
+template <class T>
 TwinCritic<T>::TwinCritic(const CriticSpec& spec, Rng& rng)
     : spec_(spec), mlp1_(params_, "q1", q_spec(spec)), mlp2_(params_, "q2", q_spec(spec)) {
   mlp1_.init(params_, rng);
@@ -46,6 +51,22 @@ template <class T>
 std::pair<Var, Var> TwinCritic<T>::both(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
   const Var sa = ops::concat_cols(tape, state, action);
   return {mlp1_.forward(tape, params_, sa, grad), mlp2_.forward(tape, params_, sa, grad)};
+}
+
+template <class T>
+Var TwinCritic<T>::q1_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad) {
+  return mlp1_.forward_repeated(tape, params_, state, action, n, grad);
+}
+
+template <class T>
+Var TwinCritic<T>::q2_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad) {
+  return mlp2_.forward_repeated(tape, params_, state, action, n, grad);
+}
+
+template <class T>
+std::pair<Var, Var> TwinCritic<T>::both_repeated(Tape<T>& tape, Var state, Var action, Index n,
+                                                 ParamGrad grad) {
+  return {q1_repeated(tape, state, action, n, grad), q2_repeated(tape, state, action, n, grad)};
 }
 
 template class QNetwork<float>;

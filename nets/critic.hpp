@@ -25,6 +25,9 @@ class QNetwork {
   QNetwork& operator=(const QNetwork&) = delete;
   /// state (B, S), action (B, A) -> (B, 1)
   Var forward(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+  /// forward(repeat_rows(state, n), action) without repeating the state (row i*n + j of action belongs
+  /// to state i).   state (M, S), action (M*n, A) -> (M*n, 1)
+  Var forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate);
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }
   const CriticSpec& spec() const { return spec_; }
@@ -48,6 +51,14 @@ class TwinCritic {
   Var q2(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
   /// Both heads on the same (s, a); the concatenation is recorded once.
   std::pair<Var, Var> both(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+
+  /// The same on repeat_rows(state, n) without repeating the state: n actions per state, row i*n + j of
+  /// action belonging to state i; each head's first layer computes the state's part once per state.
+  /// state (M, S), action (M*n, A) -> (M*n, 1)
+  Var q1_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate);
+  Var q2_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate);
+  std::pair<Var, Var> both_repeated(Tape<T>& tape, Var state, Var action, Index n,
+                                    ParamGrad grad = ParamGrad::Accumulate);
 
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }

@@ -1,7 +1,8 @@
 // nets/linear.hpp — a fully connected layer: a view into a network's flat parameter buffer.
 //
 // It owns no memory: it remembers where its weight (out, in) and bias (1, out) blocks sit in the
-// network's Parameters and records engine/ops/linear on a tape. Initialization is PyTorch's nn.Linear
+// network's Parameters and records engine/ops/linear on a tape (linear, or linear_repeated when the
+// input is a state repeated n times beside per-sample columns). Initialization is PyTorch's nn.Linear
 // default: W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5) reduces to that).
 #pragma once
 #include <cmath>
@@ -32,6 +33,17 @@ class Linear {
     assert(tape.cols(x) == in_ && "Linear::forward: input width differs from the layer's");
     T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
     return ops::linear(tape, x, out_, params.values() + offset_, param_grad);
+  }
+
+  /// The layer on [repeat_rows(state, n) | rest], computing the state's part once per state
+  /// (engine/ops/linear.hpp, linear_repeated); same weights, same result as forward on the concatenation.
+  /// state: (M, S), rest: (M*n, in - S) -> (M*n, out)
+  Var forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
+                       ParamGrad grad = ParamGrad::Accumulate) const {
+    assert(tape.cols(state) + tape.cols(rest) == in_ &&
+           "Linear::forward_repeated: state and rest widths do not add up to the layer's input");
+    T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
+    return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad);
   }
 
   void init(Parameters<T>& params, Rng& rng) const {

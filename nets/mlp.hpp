@@ -45,12 +45,20 @@ class MlpLayers {
 
   /// x: (B, in) -> (B, widths.back())
   Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate) const;
+  /// forward on [repeat_rows(state, n) | rest] without forming it: the first layer computes the state's
+  /// part once per state (Linear::forward_repeated), the others run as usual.
+  /// state: (M, S), rest: (M*n, in - S) -> (M*n, widths.back())
+  Var forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
+                       ParamGrad grad = ParamGrad::Accumulate) const;
   void init(Parameters<T>& params, Rng& rng) const;
 
   const MlpSpec& spec() const { return spec_; }
   const std::vector<Linear<T>>& layers() const { return layers_; }
 
  private:
+  /// The rest of the stack, from x = the first layer's output before its activation (B, widths[0]).
+  Var after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const;
+
   MlpSpec spec_;
   std::vector<Linear<T>> layers_;
 };

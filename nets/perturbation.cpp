@@ -17,7 +17,16 @@ Perturbation<T>::Perturbation(const PerturbationSpec& spec, Rng& rng) : spec_(sp
 
 template <class T>
 Var Perturbation<T>::forward(Tape<T>& tape, Var state, Var action, ParamGrad grad) {
-  const Var squashed = mlp_.forward(tape, params_, ops::concat_cols(tape, state, action), grad);
+  return perturb(tape, action, mlp_.forward(tape, params_, ops::concat_cols(tape, state, action), grad));
+}
+
+template <class T>
+Var Perturbation<T>::forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad) {
+  return perturb(tape, action, mlp_.forward_repeated(tape, params_, state, action, n, grad));
+}
+
+template <class T>
+Var Perturbation<T>::perturb(Tape<T>& tape, Var action, Var squashed) const {
   const Var xi = ops::scale(tape, squashed, T(spec_.rho));
   return ops::clamp(tape, ops::add(tape, action, xi), T(-1), T(1));
 }

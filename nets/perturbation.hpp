@@ -26,12 +26,19 @@ class Perturbation {
 
   /// state (B, S), action (B, A) -> perturbed action (B, A) in [-1, 1]
   Var forward(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
+  /// forward(repeat_rows(state, n), action) without repeating the state: n actions per state, row i*n + j
+  /// belonging to state i; the MLP's first layer computes the state's part once per state.
+  /// state (M, S), action (M*n, A) -> perturbed action (M*n, A) in [-1, 1]
+  Var forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate);
 
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }
   const PerturbationSpec& spec() const { return spec_; }
 
  private:
+  /// clamp(a + rho * squashed, -1, 1).   action, squashed (B, A) -> (B, A)
+  Var perturb(Tape<T>& tape, Var action, Var squashed) const;
+
   PerturbationSpec spec_;
   Parameters<T> params_;
   MlpLayers<T> mlp_;

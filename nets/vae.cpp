@@ -46,6 +46,11 @@ Var ConditionalVae<T>::decode(Tape<T>& tape, Var state, Var z, ParamGrad grad) {
   return decoder_.forward(tape, params_, ops::concat_cols(tape, state, z), grad);
 }
 
+template <class T>
+Var ConditionalVae<T>::decode_repeated(Tape<T>& tape, Var state, Var z, Index n, ParamGrad grad) {
+  return decoder_.forward_repeated(tape, params_, state, z, n, grad);
+}
+
 template class ConditionalVae<float>;
 template class ConditionalVae<double>;
 

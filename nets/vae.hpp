@@ -6,8 +6,8 @@
 //   decoder D(a | s, z): [S+L -> h1 -> h2 -> A] ReLU, tanh output (actions live in [-1, 1])
 //
 // Noise is an input: reconstruct() takes the reparameterization noise eps ~ N(0, 1) (B, L), and
-// decode() takes z — callers sampling from the prior pass z ~ N(0,1) clamped to [-0.5, 0.5]. Encoder
-// and decoder share ONE flat Parameters buffer.
+// decode() / decode_repeated() take z — callers sampling from the prior pass z ~ N(0,1) clamped to
+// [-0.5, 0.5]. Encoder and decoder share ONE flat Parameters buffer.
 #pragma once
 #include <vector>
 
@@ -45,6 +45,10 @@ class ConditionalVae {
   Reconstruction reconstruct(Tape<T>& tape, Var state, Var action, Var eps);
   /// D(s, z).   state (B, S), z (B, L) -> (B, A)
   Var decode(Tape<T>& tape, Var state, Var z, ParamGrad grad = ParamGrad::Accumulate);
+  /// decode(repeat_rows(state, n), z) without repeating the state: n latents per state, row i*n + j of z
+  /// belonging to state i; the decoder's first layer computes the state's part once per state.
+  /// state (M, S), z (M*n, L) -> (M*n, A)
+  Var decode_repeated(Tape<T>& tape, Var state, Var z, Index n, ParamGrad grad = ParamGrad::Accumulate);
 
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }

@@ -94,16 +94,18 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& nois
   }
 
   // 3. Critics (eq. 6–7): clipped double-Q target over n sampled next actions from the target nets.
+  //    Each network sees every next state n times (rows i*n + j); the *_repeated calls take s' once
+  //    (M, S) and compute its share of their first layer once per state.
   {
     t.reset();
     critic_->params().zero_grad();
     Var y;
     {
       NoGradScope<float> no_grad(t);
-      const Var s_next = ops::repeat_rows(t, t.input(batch.next_state), n);           // (M n, S)
-      const Var a_hat_next = vae_->decode(t, s_next, t.input(noise.target_z));         // (M n, A)
-      const Var a_next = actor_target_->forward(t, s_next, a_hat_next);                // (M n, A)
-      const auto [q1_next, q2_next] = critic_target_->both(t, s_next, a_next);         // (M n, 1)
+      const Var s_next = t.input(batch.next_state);                                         // (M, S)
+      const Var a_hat_next = vae_->decode_repeated(t, s_next, t.input(noise.target_z), n);  // (M n, A)
+      const Var a_next = actor_target_->forward_repeated(t, s_next, a_hat_next, n);         // (M n, A)
+      const auto [q1_next, q2_next] = critic_target_->both_repeated(t, s_next, a_next, n);  // (M n, 1)
       Var mixed = ops::minimum(t, q1_next, q2_next);
       if (lambda != 1.0f)
         mixed = ops::add(t, ops::scale(t, mixed, lambda),
@@ -137,13 +139,15 @@ void Bcq::act(const float* states, Index count, float* actions, Rng& rng) {
   Tape<float>& t = serve_tape_;
   t.reset();
   NoGradScope<float> no_grad(t);
-  const Var s = ops::repeat_rows(t, t.input(states, count, S), n);  // (count n, S)
+  // n candidates per state (rows i*n + j); the networks take each state once (*_repeated).
+  const Var s = t.input(states, count, S);  // (count, S)
   const Var z = t.leaf(count * n, config_.latent());
   const float clamp_at = float(ConditionalVae<float>::kPriorZClamp);
   rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
   t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
-  const Var candidates = actor_->forward(t, s, vae_->decode(t, s, z));  // (count n, A)
-  const Var q = critic_->q1(t, s, candidates);                          // (count n, 1)
+  const Var proposals = vae_->decode_repeated(t, s, z, n);              // (count n, A)
+  const Var candidates = actor_->forward_repeated(t, s, proposals, n);  // (count n, A)
+  const Var q = critic_->q1_repeated(t, s, candidates, n);              // (count n, 1)
   const auto qv = t.value(q);
   const auto cv = t.value(candidates);
   for (Index i = 0; i < count; ++i) {

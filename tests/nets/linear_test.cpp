@@ -1,5 +1,6 @@
 // tests/nets/linear_test.cpp — Linear: PyTorch's default initialization, its blocks in the flat
-// parameter buffer, and forward/backward against x W^T + b computed independently with Eigen.
+// parameter buffer, forward/backward against x W^T + b computed independently with Eigen, and
+// forward_repeated against forward on the repeated state.
 #include "nets/linear.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "engine/threads.hpp"
+#include "tests/support/repeated_state.hpp"
 
 using namespace mtf;
 using Catch::Matchers::WithinAbs;
@@ -179,4 +181,18 @@ TEST_CASE("Linear with ParamGrad::Skip forms no weight gradient", "[linear]") {
   // dx = 1 W: the column sums of W.
   const Eigen::RowVectorXd want = p.value(p.block("fc.weight")).colwise().sum();
   for (Index j = 0; j < 4; ++j) REQUIRE_THAT(tape.grad(xv)(0, j), WithinRel(want(j), 1e-12) || WithinAbs(want(j), 1e-15));
+}
+
+TEST_CASE("Linear::forward_repeated equals forward on [repeat_rows(s, n) | r]", "[linear]") {
+  Rng rng(21);
+  Parameters<double> p;
+  Linear<double> l(p, "l", 5 + 3, 6);
+  l.init(p, rng);
+  const Index M = 4, n = 3;
+  const MatrixR<double> s = test::normal_matrix(M, 5, rng), r = test::normal_matrix(M * n, 3, rng);
+  test::require_repeated_matches(
+      p, s, r, n,
+      [&](Tape<double>& t, Var s_rep, Var rest) { return l.forward(t, p, ops::concat_cols(t, s_rep, rest)); },
+      [&](Tape<double>& t, Var state, Var rest, Index reps) { return l.forward_repeated(t, p, state, rest, reps); },
+      l.out(), rng);
 }

@@ -1,4 +1,5 @@
-// tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, zero allocations in
+// tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, forward_repeated
+// against forward on the repeated state, zero allocations in
 // steady state, determinism (same seed; 1 vs 2 threads), activation parsing, and the engine's kernels
 // when OpenMP grants fewer threads than asked (a regression test for an engine bug fixed in b7f600d).
 //
@@ -23,6 +24,7 @@
 #include "engine/ops/loss.hpp"
 #include "engine/threads.hpp"
 #include "tests/support/alloc_counter.hpp"
+#include "tests/support/repeated_state.hpp"
 
 using namespace mtf;
 using Catch::Matchers::WithinAbs;
@@ -193,6 +195,34 @@ TEST_CASE("ParamGrad::Skip passes input gradients and forms no parameter gradien
     input_grad(ParamGrad::Skip);
     REQUIRE(std::memcmp(p.grads(), noise.data(), sizeof(double) * noise.size()) == 0);
   }
+}
+
+// ---------------------------------------------------------------------------------- forward_repeated
+
+TEST_CASE("MlpLayers::forward_repeated equals forward on [repeat_rows(s, n) | r]", "[mlp]") {
+  Rng rng(12);
+  Parameters<double> p;
+  const MlpLayers<double> net(p, "mlp", MlpSpec{4 + 3, {9, 8, 2}, Activation::Relu, Activation::Tanh});
+  net.init(p, rng);
+  for (Index n : {Index(1), Index(5)}) {
+    INFO("n = " << n);
+    const MatrixR<double> s = test::normal_matrix(6, 4, rng), r = test::normal_matrix(6 * n, 3, rng);
+    test::require_repeated_matches(
+        p, s, r, n,
+        [&](Tape<double>& t, Var s_rep, Var rest) { return net.forward(t, p, ops::concat_cols(t, s_rep, rest)); },
+        [&](Tape<double>& t, Var state, Var rest, Index reps) { return net.forward_repeated(t, p, state, rest, reps); },
+        2, rng);
+  }
+  // A one-layer stack: the repeated layer is also the output layer.
+  Parameters<double> p1;
+  const MlpLayers<double> single(p1, "single", MlpSpec{4 + 3, {5}, Activation::Relu, Activation::Sigmoid});
+  single.init(p1, rng);
+  const MatrixR<double> s = test::normal_matrix(3, 4, rng), r = test::normal_matrix(12, 3, rng);
+  test::require_repeated_matches(
+      p1, s, r, 4,
+      [&](Tape<double>& t, Var s_rep, Var rest) { return single.forward(t, p1, ops::concat_cols(t, s_rep, rest)); },
+      [&](Tape<double>& t, Var state, Var rest, Index reps) { return single.forward_repeated(t, p1, state, rest, reps); },
+      5, rng);
 }
 
 // ------------------------------------------------------------------------------------- allocations

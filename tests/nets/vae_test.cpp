@@ -1,11 +1,13 @@
 // tests/nets/vae_test.cpp — the conditional VAE: shapes, the log_std clamp, the tanh-bounded decoder,
-// and finite-difference gradients of the whole VAE loss (reconstruction + KL) in double.
+// finite-difference gradients of the whole VAE loss (reconstruction + KL) in double, and decode_repeated
+// against decode on the repeated state.
 #include "nets/vae.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "engine/gradcheck.hpp"
 #include "tests/support/random.hpp"
+#include "tests/support/repeated_state.hpp"
 
 using namespace mtf;
 
@@ -57,4 +59,14 @@ TEST_CASE("VAE loss gradients (inputs and all weights) match finite differences"
   INFO(r.first_failure);
   REQUIRE(r.checked == 12 + long(vae.params().size()));
   REQUIRE(r.ok);
+}
+
+TEST_CASE("VAE decode_repeated equals decode on the repeated state: value and gradients", "[nets][vae]") {
+  Rng rng(31);
+  ConditionalVae<double> vae(VaeSpec{3, 2, 4, {6, 5}}, rng);
+  const Index M = 4, n = 5;
+  const MatrixR<double> s = test::normal_matrix(M, 3, rng), z = test::uniform_matrix(M * n, 4, rng, -0.5, 0.5);
+  test::require_repeated_matches(
+      vae.params(), s, z, n, [&](Tape<double>& t, Var s_rep, Var zv) { return vae.decode(t, s_rep, zv); },
+      [&](Tape<double>& t, Var state, Var zv, Index reps) { return vae.decode_repeated(t, state, zv, reps); }, 2, rng);
 }

@@ -1,6 +1,7 @@
 // tests/rl/bcq_test.cpp — BCQ (rl/bcq.cpp) against PyTorch: one full iteration (losses, every network
 // and target network after it) and a three-iteration trace; zero allocations per iteration and per
-// batch of serving decisions; checkpoints: round trip, corruption, and bit-exact resume.
+// batch of serving decisions; determinism (same seed; 1 vs 2 threads); checkpoints: round trip,
+// corruption, and bit-exact resume.
 #include "rl/bcq.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/atomic_file.hpp"
+#include "engine/threads.hpp"
 #include "tests/support/alloc_counter.hpp"
 #include "tests/support/json_fixture.hpp"
 
@@ -196,6 +198,36 @@ TEST_CASE("same seed, same bits", "[bcq][determinism]") {
     b.train_iteration(random_batch(config, rb));
   }
   REQUIRE(same_learner(a, b));
+}
+
+TEST_CASE("1 and 2 threads give the same bits: iterations and serving", "[bcq][determinism][threads]") {
+  // Large enough that the GEMMs of the target block split across 2 threads (engine/gemm.cpp: rows >= 32
+  // and >= 20 MFLOP), among them the repeated first layers' per-sample products (2,560 rows) and the
+  // decoder's hidden layer; the per-state products (256 rows) run on one thread.
+  BcqConfig config = small_config();
+  config.state_dim = 64;
+  config.action_dim = 12;
+  config.vae_hidden = {256, 256};
+  config.actor_hidden = {256, 256};
+  config.critic_hidden = {256, 256};
+  config.batch_size = 256;
+  config.sampled_actions = 10;
+  const int saved_threads = num_threads();
+  auto run = [&](int threads, MatrixR<float>& actions) {
+    set_num_threads(threads);
+    auto bcq = std::make_unique<Bcq>(config);
+    Rng data(12), serve(13);
+    for (int i = 0; i < 4; ++i) bcq->train_iteration(random_batch(config, data));  // crosses a target update
+    const TransitionBatch states = random_batch(config, data);
+    bcq->act(states.state.data(), config.batch_size, actions.data(), serve);
+    return bcq;
+  };
+  MatrixR<float> actions_one(config.batch_size, config.action_dim), actions_two(config.batch_size, config.action_dim);
+  const auto one = run(1, actions_one);
+  const auto two = run(2, actions_two);
+  set_num_threads(saved_threads);
+  REQUIRE(same_learner(*one, *two));
+  REQUIRE(std::memcmp(actions_one.data(), actions_two.data(), sizeof(float) * std::size_t(actions_one.size())) == 0);
 }
 
 TEST_CASE("checkpoint: round trip and bit-exact resume", "[bcq][checkpoint]") {

@@ -1,11 +1,13 @@
 // tests/engine/ops/linear_test.cpp — y = x W^T + b: value against Eigen, gradients to the input and to
-// the weights and bias in the flat buffer (with noise pre-filled), and the frozen-layer mode.
+// the weights and bias in the flat buffer (with noise pre-filled), and the frozen-layer mode; the same
+// for linear_repeated, which must also equal linear on concat_cols(repeat_rows(s, n), r).
 #include "engine/ops/linear.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "engine/gradcheck.hpp"
 #include "engine/ops/elementwise.hpp"
+#include "engine/ops/shape.hpp"
 #include "tests/support/random.hpp"
 
 using namespace mtf;
@@ -86,6 +88,119 @@ TEST_CASE("a frozen layer on a constant input records no backward", "[ops][linea
   Layer layer(4, 3, rng);
   Tape<double> t;
   const Var y = ops::linear(t, t.input(test::normal_matrix(2, 4, rng)), 3, layer.params.values(), nullptr);
+  REQUIRE_FALSE(t.node(y).needs_grad);
+  REQUIRE(t.node(y).backward == nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// linear_repeated: [repeat_rows(s, n) | r] W^T + b without forming the repeated concatenation.
+
+namespace {
+// Value and every gradient (state, rest, W, b) of one layer on a fixed upstream gradient.
+struct RepeatedResult {
+  MatrixR<double> y, ds, dr;
+  std::vector<double> dparams;
+};
+
+// factored = true: linear_repeated(s, r); false: linear(concat_cols(repeat_rows(s, n), r)).
+RepeatedResult run_layer(bool factored, Layer& layer, const MatrixR<double>& s, const MatrixR<double>& r, Index n,
+                         const MatrixR<double>& upstream, bool s_grad, bool r_grad, bool param_grad) {
+  std::fill(layer.params.grads(), layer.params.grads() + layer.params.size(), 0.0);
+  Tape<double> t;
+  const Var vs = t.input(s, s_grad), vr = t.input(r, r_grad);
+  double* gw = param_grad ? layer.params.grads() : nullptr;
+  const Var y = factored ? ops::linear_repeated(t, vs, vr, n, layer.out, layer.params.values(), gw)
+                         : ops::linear(t, ops::concat_cols(t, ops::repeat_rows(t, vs, n), vr), layer.out,
+                                       layer.params.values(), gw);
+  RepeatedResult res;
+  res.y = t.value(y);
+  if (t.node(y).needs_grad) {
+    t.grad(y) = upstream;
+    t.backward_from(y);
+  }
+  if (s_grad) res.ds = t.grad(vs);
+  if (r_grad) res.dr = t.grad(vr);
+  res.dparams.assign(layer.params.grads(), layer.params.grads() + layer.params.size());
+  return res;
+}
+}  // namespace
+
+TEST_CASE("linear_repeated gradients to state, rest, weight and bias", "[ops][linear]") {
+  Rng rng(65);
+  // (M, S, R, n, out): BCQ-like (several samples per state), one sample per state, one state, width 1.
+  for (auto [M, S, R, n, out] : {std::tuple<Index, Index, Index, Index, Index>{3, 4, 2, 5, 3},
+                                 {4, 3, 3, 1, 2}, {1, 2, 5, 4, 6}, {2, 1, 1, 3, 1}}) {
+    Layer layer(S + R, out, rng);
+    const MatrixR<double> s = test::normal_matrix(M, S, rng), r = test::normal_matrix(M * n, R, rng);
+    const GradCheckResult res = check_gradients(
+        {s, r}, {true, true}, &layer.params, [&, n = n](Tape<double>& t, const std::vector<Var>& v) {
+          return ops::linear_repeated(t, v[0], v[1], n, layer.out, layer.params.values(), layer.params.grads());
+        });
+    INFO("M " << M << " S " << S << " R " << R << " n " << n << " out " << out << ": " << res.first_failure);
+    REQUIRE(res.checked == M * S + M * n * R + out * (S + R) + out);
+    REQUIRE(res.ok);
+  }
+}
+
+TEST_CASE("linear_repeated through a nonlinearity: gradients with only one input differentiable", "[ops][linear]") {
+  Rng rng(66);
+  Layer layer(7, 4, rng);
+  const MatrixR<double> s = test::normal_matrix(3, 5, rng), r = test::normal_matrix(12, 2, rng);
+  for (auto [s_grad, r_grad] : {std::pair<bool, bool>{true, false}, {false, true}}) {
+    const GradCheckResult res = check_gradients(
+        {s, r}, {s_grad, r_grad}, &layer.params, [&](Tape<double>& t, const std::vector<Var>& v) {
+          return ops::tanh(t, ops::linear_repeated(t, v[0], v[1], 4, layer.out, layer.params.values(),
+                                                   layer.params.grads()));
+        });
+    INFO("state differentiable " << s_grad << ", rest differentiable " << r_grad << ": " << res.first_failure);
+    REQUIRE(res.ok);
+  }
+}
+
+TEST_CASE("linear_repeated equals linear on concat_cols(repeat_rows(s, n), r): value and every gradient",
+          "[ops][linear]") {
+  Rng rng(67);
+  const Index M = 6, S = 9, R = 4, n = 5, out = 7;
+  Layer layer(S + R, out, rng);
+  const MatrixR<double> s = test::normal_matrix(M, S, rng), r = test::normal_matrix(M * n, R, rng);
+  const MatrixR<double> upstream = test::normal_matrix(M * n, out, rng);
+  // Every combination of what is wanted: each gradient formed must match, nothing else may be touched.
+  for (int mask = 0; mask < 8; ++mask) {
+    const bool s_grad = mask & 1, r_grad = mask & 2, p_grad = mask & 4;
+    INFO("state grad " << s_grad << ", rest grad " << r_grad << ", parameter grad " << p_grad);
+    const RepeatedResult a = run_layer(true, layer, s, r, n, upstream, s_grad, r_grad, p_grad);
+    const RepeatedResult b = run_layer(false, layer, s, r, n, upstream, s_grad, r_grad, p_grad);
+    REQUIRE(a.y.rows() == M * n);
+    REQUIRE(a.y.cols() == out);
+    REQUIRE((a.y - b.y).cwiseAbs().maxCoeff() < 1e-12);
+    if (s_grad) REQUIRE((a.ds - b.ds).cwiseAbs().maxCoeff() < 1e-12);
+    if (r_grad) REQUIRE((a.dr - b.dr).cwiseAbs().maxCoeff() < 1e-12);
+    for (std::size_t k = 0; k < a.dparams.size(); ++k) {
+      REQUIRE(std::abs(a.dparams[k] - b.dparams[k]) < 1e-12);
+      if (!p_grad) REQUIRE(a.dparams[k] == 0.0);
+    }
+  }
+}
+
+TEST_CASE("linear_repeated with n = 1 is linear on the concatenation", "[ops][linear]") {
+  Rng rng(68);
+  Layer layer(5, 3, rng);
+  const MatrixR<double> s = test::normal_matrix(4, 3, rng), r = test::normal_matrix(4, 2, rng);
+  Tape<double> t;
+  const MatrixR<double> y =
+      t.value(ops::linear_repeated(t, t.input(s), t.input(r), 1, 3, layer.params.values(), nullptr));
+  MatrixR<double> x(4, 5);
+  x << s, r;
+  const MatrixR<double> expected = (x * layer.w().transpose()).rowwise() + layer.b();
+  REQUIRE(y.isApprox(expected, 1e-14));
+}
+
+TEST_CASE("a frozen linear_repeated on constant inputs records no backward", "[ops][linear]") {
+  Rng rng(69);
+  Layer layer(5, 3, rng);
+  Tape<double> t;
+  const Var y = ops::linear_repeated(t, t.input(test::normal_matrix(2, 3, rng)),
+                                     t.input(test::normal_matrix(6, 2, rng)), 3, 3, layer.params.values(), nullptr);
   REQUIRE_FALSE(t.node(y).needs_grad);
   REQUIRE(t.node(y).backward == nullptr);
 }

@@ -216,9 +216,11 @@ void BM_Gemm(benchmark::State& state, GemmShape s, bool own) {
   const MatrixR<float> a = s.ta == Trans::No ? normal(s.m, s.k, rng) : normal(s.k, s.m, rng);
   const MatrixR<float> b = s.tb == Trans::No ? normal(s.k, s.n, rng) : normal(s.n, s.k, rng);
   MatrixR<float> c(s.m, s.n);
-  auto f = own ? &gemm<float> : &gemm_eigen<float>;
   for (auto _ : state) {
-    f(s.ta, s.tb, s.m, s.n, s.k, a.data(), a.cols(), b.data(), b.cols(), c.data(), s.n, false);
+    if (own)
+      gemm<float>(s.ta, s.tb, s.m, s.n, s.k, a.data(), a.cols(), b.data(), b.cols(), c.data(), s.n, false);
+    else
+      gemm_eigen<float>(s.ta, s.tb, s.m, s.n, s.k, a.data(), a.cols(), b.data(), b.cols(), c.data(), s.n, false);
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }

@@ -181,9 +181,9 @@ void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T*
 
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-          Index ldb, T* c, Index ldc, bool accumulate) {
+          Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
-            false, choose_kernel<T>(m, n));
+            epilogue == Epilogue::Relu, choose_kernel<T>(m, n));
 }
 
 template <class T>
@@ -217,9 +217,9 @@ void gemm_naive(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T
 }
 
 template void gemm<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*, Index,
-                          float*, Index, bool);
+                          float*, Index, bool, Epilogue);
 template void gemm<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,
-                           Index, double*, Index, bool);
+                           Index, double*, Index, bool, Epilogue);
 template void gemm_bias<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*, Index,
                                const float*, float*, Index, Epilogue);
 template void gemm_bias<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,

@@ -20,14 +20,14 @@ namespace mtf {
 
 enum class Trans { No, Yes };
 
-/// C = op(A) op(B) (accumulate=false) or C += op(A) op(B) (accumulate=true).
+/// What the product's final stores apply: nothing, or max(., 0) (a fused linear + ReLU layer).
+enum class Epilogue { None, Relu };
+
+/// C = op(A) op(B) (accumulate=false) or C += op(A) op(B) (accumulate=true), then the epilogue.
 /// lda/ldb/ldc are the row strides of the stored (untransposed) row-major matrices.
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-          Index ldb, T* c, Index ldc, bool accumulate);
-
-/// What the product's final stores apply: nothing, or max(., 0) (a fused linear + ReLU layer).
-enum class Epilogue { None, Relu };
+          Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue = Epilogue::None);
 
 /// C = op(A) op(B) + 1 bias^T [then ReLU]: bias (n) added to every row of the product (the linear layer's
 /// forward), fused into the kernel's first stores (and the ReLU into its last) rather than extra passes

@@ -28,22 +28,23 @@ class Linear {
     params.add(name + ".bias", 1, out);  // directly after the weight: the op expects W then b
   }
 
-  /// x: (B, in) -> (B, out)
-  Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate) const {
+  /// x: (B, in) -> (B, out); with epilogue = Relu, max(x W^T + b, 0) as one fused op.
+  Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate,
+              Epilogue epilogue = Epilogue::None) const {
     assert(tape.cols(x) == in_ && "Linear::forward: input width differs from the layer's");
     T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
-    return ops::linear(tape, x, out_, params.values() + offset_, param_grad);
+    return ops::linear(tape, x, out_, params.values() + offset_, param_grad, epilogue);
   }
 
   /// The layer on [repeat_rows(state, n) | rest], computing the state's part once per state
   /// (engine/ops/linear.hpp, linear_repeated); same weights, same result as forward on the concatenation.
   /// state: (M, S), rest: (M*n, in - S) -> (M*n, out)
   Var forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
-                       ParamGrad grad = ParamGrad::Accumulate) const {
+                       ParamGrad grad = ParamGrad::Accumulate, Epilogue epilogue = Epilogue::None) const {
     assert(tape.cols(state) + tape.cols(rest) == in_ &&
            "Linear::forward_repeated: state and rest widths do not add up to the layer's input");
     T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
-    return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad);
+    return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad, epilogue);
   }
 
   void init(Parameters<T>& params, Rng& rng) const {

@@ -40,20 +40,25 @@ MlpLayers<T>::MlpLayers(Parameters<T>& params, const std::string& name, const Ml
 
 template <class T>
 Var MlpLayers<T>::forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
-  return after_first(tape, params, layers_[0].forward(tape, params, x, grad), grad);
+  const Activation first = activation(0);
+  x = layers_[0].forward(tape, params, x, grad, fused(first));
+  return after_first(tape, params, fused(first) == Epilogue::Relu ? x : apply_activation(tape, x, first), grad);
 }
 
 template <class T>
 Var MlpLayers<T>::forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
                                    ParamGrad grad) const {
-  return after_first(tape, params, layers_[0].forward_repeated(tape, params, state, rest, n, grad), grad);
+  const Activation first = activation(0);
+  const Var x = layers_[0].forward_repeated(tape, params, state, rest, n, grad, fused(first));
+  return after_first(tape, params, fused(first) == Epilogue::Relu ? x : apply_activation(tape, x, first), grad);
 }
 
 template <class T>
 Var MlpLayers<T>::after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    if (i > 0) x = layers_[i].forward(tape, params, x, grad);
-    x = apply_activation(tape, x, i + 1 < layers_.size() ? spec_.hidden : spec_.output);
+  for (std::size_t i = 1; i < layers_.size(); ++i) {
+    const Activation act = activation(i);
+    x = layers_[i].forward(tape, params, x, grad, fused(act));
+    if (fused(act) == Epilogue::None) x = apply_activation(tape, x, act);
   }
   return x;
 }

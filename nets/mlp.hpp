@@ -56,8 +56,13 @@ class MlpLayers {
   const std::vector<Linear<T>>& layers() const { return layers_; }
 
  private:
-  /// The rest of the stack, from x = the first layer's output before its activation (B, widths[0]).
+  /// The layers after the first, from x = the first layer's activated output (B, widths[0]).
   Var after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const;
+  /// Layer i's activation: the hidden one, or the output one for the last layer.
+  Activation activation(std::size_t i) const { return i + 1 < layers_.size() ? spec_.hidden : spec_.output; }
+  /// ReLU runs inside the linear op (one node, applied in the GEMM's stores); other activations are ops
+  /// of their own.
+  static Epilogue fused(Activation a) { return a == Activation::Relu ? Epilogue::Relu : Epilogue::None; }
 
   MlpSpec spec_;
   std::vector<Linear<T>> layers_;

@@ -13,17 +13,27 @@
 
 namespace mtf::ops {
 
-/// linear: y = x W^T + b.   x: (B, in), W: (out, in), b: (out) -> y: (B, out)
-struct Linear {
+namespace detail {
+// dz = dy * 1[y > 0] for a fused ReLU, into `dz`: the gradient at the pre-activation.
+template <class T>
+void relu_mask(const Node<T>& n, Tensor<T>& dz) {
+  dz.mat() = (n.value.mat().array() > T(0)).select(n.grad.mat(), T(0));
+}
+}  // namespace detail
+
+/// linear: y = x W^T + b, or with E = Relu the fused y = max(x W^T + b, 0) (the bias and the ReLU are
+/// applied in the GEMM's stores: no extra passes over y).   x: (B, in), W: (out, in), b: (out) -> (B, out)
+template <Epilogue E>
+struct LinearOp {
   template <class T>
   static void forward(Tape<T>& t, Node<T>& n) {
     const Node<T>& x = t.node(n.in[0]);
     const Index batch = x.value.rows, in = x.value.cols, out = n.value.cols;
     const T* w = n.attrs.param;
-    gemm(Trans::No, Trans::Yes, batch, out, in, x.value.data, in, w, in, n.value.data, out, false);
-    Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> bias(w + out * in, out);
-    n.value.mat().rowwise() += bias;
+    gemm_bias(Trans::No, Trans::Yes, batch, out, in, x.value.data, in, w, in, w + out * in, n.value.data, out, E);
+    if (E == Epilogue::Relu && n.needs_grad) n.aux = t.scratch(batch, out);  // dz, in the backward
   }
+  // (fused ReLU: dz = dy * 1[y > 0] first, in aux, and dz replaces dy below)
   // dx += dy W          (B, out) x (out, in)
   // dW += dy^T x        (out, B) x (B, in)
   // db += sum_rows dy   (out)
@@ -31,16 +41,23 @@ struct Linear {
   static void backward(Tape<T>& t, const Node<T>& n) {
     Node<T>& x = t.node(n.in[0]);
     const Index batch = x.value.rows, in = x.value.cols, out = n.value.cols;
+    const T* dy = n.grad.data;
+    if constexpr (E == Epilogue::Relu) {
+      Tensor<T> dz = n.aux;
+      detail::relu_mask(n, dz);
+      dy = dz.data;
+    }
     if (x.needs_grad)
-      gemm(Trans::No, Trans::No, batch, in, out, n.grad.data, out, n.attrs.param, in, x.grad.data, in,
-           true);
+      gemm(Trans::No, Trans::No, batch, in, out, dy, out, n.attrs.param, in, x.grad.data, in, true);
     if (T* gw = n.attrs.param_grad) {
-      gemm(Trans::Yes, Trans::No, out, in, batch, n.grad.data, out, x.value.data, in, gw, in, true);
+      gemm(Trans::Yes, Trans::No, out, in, batch, dy, out, x.value.data, in, gw, in, true);
       Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> gb(gw + out * in, out);
-      for (Index r = 0; r < batch; ++r) gb += n.grad.mat().row(r);
+      for (Index r = 0; r < batch; ++r) gb += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(dy + r * out, out);
     }
   }
 };
+using Linear = LinearOp<Epilogue::None>;
+using LinearRelu = LinearOp<Epilogue::Relu>;
 
 /// linear over a repeated state: y = [repeat_rows(s, n) | r] W^T + b, n = attrs.k, without forming the
 /// repeated concatenation. W = [W_s | W_r] is the ONE (out, S+R) row-major weight of a Linear whose input
@@ -48,8 +65,10 @@ struct Linear {
 ///   s: (M, S), r: (M*n, R) -> y: (M*n, out),   y[i*n + j] = s[i] W_s^T + r[i*n + j] W_r^T + b
 /// (row i*n + j pairs copy j of state i with sample row i*n + j, as repeat_rows orders them).
 /// Forward: u = s W_s^T + b once per state (M rows, kept in aux), broadcast to its n rows, then
-/// y += r W_r^T. FLOPs 2 M out (S + n R) instead of 2 M n out (S + R).
-struct LinearRepeated {
+/// y += r W_r^T. FLOPs 2 M out (S + n R) instead of 2 M n out (S + R). With E = Relu the ReLU is fused
+/// into the second product's stores, as in LinearOp.
+template <Epilogue E>
+struct LinearRepeatedOp {
   template <class T>
   static void forward(Tape<T>& t, Node<T>& n) {
     const Node<T>& s = t.node(n.in[0]);
@@ -57,15 +76,17 @@ struct LinearRepeated {
     const Index states = s.value.rows, reps = n.attrs.k, S = s.value.cols, R = r.value.cols;
     const Index in = S + R, out = n.value.cols;
     const T* w = n.attrs.param;
-    n.aux = t.scratch(states, out);  // u (M, out); the backward reuses it (see there)
-    gemm(Trans::No, Trans::Yes, states, out, S, s.value.data, S, w, in, n.aux.data, out, false);
-    Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> bias(w + out * in, out);
-    n.aux.mat().rowwise() += bias;
+    // aux: u (M, out), reused by the backward (see there); with a fused ReLU that will be
+    // differentiated, also the (M n, out) rows for dz below it.
+    const bool keep_dz = E == Epilogue::Relu && n.needs_grad;
+    n.aux = t.scratch(keep_dz ? states + states * reps : states, out);
+    gemm_bias(Trans::No, Trans::Yes, states, out, S, s.value.data, S, w, in, w + out * in, n.aux.data, out);
     for (Index i = 0; i < states; ++i)
       n.value.mat().middleRows(i * reps, reps).rowwise() = n.aux.mat().row(i);
     gemm(Trans::No, Trans::Yes, states * reps, out, R, r.value.data, R, w + S, in, n.value.data, out,
-         true);
+         true, E);
   }
+  // (fused ReLU: dz = dy * 1[y > 0] first, in aux rows [M, M + M n), and dz replaces dy below)
   // With g = group_sum_n(dy) (M, out), g[i] = sum_j dy[i*n + j] (the backward of repeat_rows):
   // dr   += dy W_r          (M n, out) x (out, R)
   // ds   += g W_s           (M, out) x (out, S)
@@ -82,26 +103,33 @@ struct LinearRepeated {
     const Index in = S + R, out = n.value.cols;
     const T* w = n.attrs.param;
     T* gw = n.attrs.param_grad;
+    const T* dy_data = n.grad.data;
+    if constexpr (E == Epilogue::Relu) {
+      Tensor<T> dz{n.aux.data + states * out, states * reps, out};
+      detail::relu_mask(n, dz);
+      dy_data = dz.data;
+    }
+    const Eigen::Map<const MatrixR<T>> dy(dy_data, states * reps, out);
     if (r.needs_grad)
-      gemm(Trans::No, Trans::No, states * reps, R, out, n.grad.data, out, w + S, in, r.grad.data, R,
-           true);
+      gemm(Trans::No, Trans::No, states * reps, R, out, dy_data, out, w + S, in, r.grad.data, R, true);
     if (!s.needs_grad && gw == nullptr) return;
-    MapR<T> g = n.aux.mat();
+    MapR<T> g(n.aux.data, states, out);
     for (Index i = 0; i < states; ++i) {
-      g.row(i) = n.grad.mat().row(i * reps);
-      for (Index j = 1; j < reps; ++j) g.row(i) += n.grad.mat().row(i * reps + j);
+      g.row(i) = dy.row(i * reps);
+      for (Index j = 1; j < reps; ++j) g.row(i) += dy.row(i * reps + j);
     }
     if (s.needs_grad)
       gemm(Trans::No, Trans::No, states, S, out, g.data(), out, w, in, s.grad.data, S, true);
     if (gw) {
       gemm(Trans::Yes, Trans::No, out, S, states, g.data(), out, s.value.data, S, gw, in, true);
-      gemm(Trans::Yes, Trans::No, out, R, states * reps, n.grad.data, out, r.value.data, R, gw + S, in,
-           true);
+      gemm(Trans::Yes, Trans::No, out, R, states * reps, dy_data, out, r.value.data, R, gw + S, in, true);
       Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> gb(gw + out * in, out);
       for (Index i = 0; i < states; ++i) gb += g.row(i);
     }
   }
 };
+using LinearRepeated = LinearRepeatedOp<Epilogue::None>;
+using LinearRepeatedRelu = LinearRepeatedOp<Epilogue::Relu>;
 
 /// y = x W^T + b with W, b at `param` (W row-major (out, in), then b). With `param_grad` non-null the
 /// backward pass accumulates dW, db there; with nullptr the layer is treated as frozen for this call.
@@ -109,26 +137,30 @@ template <class T>
 struct NonDeduced {
   using type = T;
 };
+/// With epilogue = Relu: y = max(x W^T + b, 0) as one node (LinearRelu).
 template <class T>
 Var linear(Tape<T>& t, Var x, Index out, const typename NonDeduced<T>::type* param,
-           typename NonDeduced<T>::type* param_grad) {
+           typename NonDeduced<T>::type* param_grad, Epilogue epilogue = Epilogue::None) {
   OpAttrs<T> at;
   at.param = param;
   at.param_grad = param_grad;
-  return t.template record<Linear>(t.rows(x), out, {x}, at);
+  return epilogue == Epilogue::Relu ? t.template record<LinearRelu>(t.rows(x), out, {x}, at)
+                                    : t.template record<Linear>(t.rows(x), out, {x}, at);
 }
 
 /// y = [repeat_rows(state, n) | rest] W^T + b without forming the repeated concatenation; `param` and
 /// `param_grad` as for linear, W of width S+R.   state (M, S), rest (M*n, R) -> (M*n, out)
 template <class T>
 Var linear_repeated(Tape<T>& t, Var state, Var rest, Index n, Index out,
-                    const typename NonDeduced<T>::type* param, typename NonDeduced<T>::type* param_grad) {
+                    const typename NonDeduced<T>::type* param, typename NonDeduced<T>::type* param_grad,
+                    Epilogue epilogue = Epilogue::None) {
   assert(n >= 1 && t.rows(rest) == t.rows(state) * n);
   OpAttrs<T> at;
   at.k = n;
   at.param = param;
   at.param_grad = param_grad;
-  return t.template record<LinearRepeated>(t.rows(rest), out, {state, rest}, at);
+  return epilogue == Epilogue::Relu ? t.template record<LinearRepeatedRelu>(t.rows(rest), out, {state, rest}, at)
+                                    : t.template record<LinearRepeated>(t.rows(rest), out, {state, rest}, at);
 }
 
 }  // namespace mtf::ops

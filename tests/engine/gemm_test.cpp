@@ -27,8 +27,10 @@ struct Problem {
   }
   MatrixR<T> run(bool accumulate, bool naive) const {
     MatrixR<T> c = c0;
-    auto f = naive ? &gemm_naive<T> : &gemm<T>;
-    f(ta, tb, m, n, k, a.data(), a.cols(), b.data(), b.cols(), c.data(), n, accumulate);
+    if (naive)
+      gemm_naive<T>(ta, tb, m, n, k, a.data(), a.cols(), b.data(), b.cols(), c.data(), n, accumulate);
+    else
+      gemm<T>(ta, tb, m, n, k, a.data(), a.cols(), b.data(), b.cols(), c.data(), n, accumulate);
     return c;
   }
 };

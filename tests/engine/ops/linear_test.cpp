@@ -204,3 +204,84 @@ TEST_CASE("a frozen linear_repeated on constant inputs records no backward", "[o
   REQUIRE_FALSE(t.node(y).needs_grad);
   REQUIRE(t.node(y).backward == nullptr);
 }
+
+// ------------------------------------------------------------------------------ fused ReLU epilogue
+
+namespace {
+struct FusedResult {
+  MatrixR<double> y, ds, dr;
+  std::vector<double> dparams;
+};
+// fused = true: the op with Epilogue::Relu (one node); false: ops::relu on the plain op's output.
+// repeated = true: linear_repeated(s, r, n); false: linear(s) (r unused).
+FusedResult run_relu_layer(bool fused, bool repeated, Layer& layer, const MatrixR<double>& s, const MatrixR<double>& r,
+                           Index n, const MatrixR<double>& upstream, bool s_grad, bool r_grad, bool param_grad) {
+  std::fill(layer.params.grads(), layer.params.grads() + layer.params.size(), 0.0);
+  Tape<double> t;
+  const Var vs = t.input(s, s_grad), vr = t.input(r, r_grad);
+  double* gw = param_grad ? layer.params.grads() : nullptr;
+  const Epilogue e = fused ? Epilogue::Relu : Epilogue::None;
+  Var y = repeated ? ops::linear_repeated(t, vs, vr, n, layer.out, layer.params.values(), gw, e)
+                   : ops::linear(t, vs, layer.out, layer.params.values(), gw, e);
+  if (!fused) y = ops::relu(t, y);
+  FusedResult res;
+  res.y = t.value(y);
+  if (t.node(y).needs_grad) {
+    t.grad(y) = upstream;
+    t.backward_from(y);
+  }
+  if (s_grad) res.ds = t.grad(vs);
+  if (r_grad && repeated) res.dr = t.grad(vr);
+  res.dparams.assign(layer.params.grads(), layer.params.grads() + layer.params.size());
+  return res;
+}
+}  // namespace
+
+TEST_CASE("fused linear + ReLU equals relu(linear): value and every gradient, plain and repeated", "[ops][linear]") {
+  Rng rng(90);
+  const Index M = 6, S = 9, R = 4, n = 5, out = 40;  // out > 32: a full and a partial GEMM tile
+  for (bool repeated : {false, true}) {
+    Layer layer(repeated ? S + R : S, out, rng);
+    const MatrixR<double> s = test::normal_matrix(M, S, rng), r = test::normal_matrix(M * n, R, rng);
+    const MatrixR<double> upstream = test::normal_matrix(repeated ? M * n : M, out, rng);
+    for (int mask = 0; mask < 8; ++mask) {
+      const bool s_grad = mask & 1, r_grad = repeated && (mask & 2), p_grad = mask & 4;
+      INFO("repeated " << repeated << ", state grad " << s_grad << ", rest grad " << r_grad << ", parameter grad "
+                       << p_grad);
+      const FusedResult a = run_relu_layer(true, repeated, layer, s, r, n, upstream, s_grad, r_grad, p_grad);
+      const FusedResult b = run_relu_layer(false, repeated, layer, s, r, n, upstream, s_grad, r_grad, p_grad);
+      REQUIRE(a.y.minCoeff() == 0.0);  // some units are cut (the test exercises the mask)
+      REQUIRE(a.y.maxCoeff() > 0.0);
+      REQUIRE((a.y - b.y).cwiseAbs().maxCoeff() < 1e-12);
+      if (s_grad) REQUIRE((a.ds - b.ds).cwiseAbs().maxCoeff() < 1e-12);
+      if (r_grad) REQUIRE((a.dr - b.dr).cwiseAbs().maxCoeff() < 1e-12);
+      for (std::size_t k = 0; k < a.dparams.size(); ++k) REQUIRE(std::abs(a.dparams[k] - b.dparams[k]) < 1e-12);
+    }
+  }
+}
+
+TEST_CASE("fused linear + ReLU: finite-difference gradients, plain and repeated", "[ops][linear]") {
+  Rng rng(91);
+  {
+    Layer layer(5, 6, rng);
+    const MatrixR<double> x = test::normal_matrix(4, 5, rng);
+    const GradCheckResult r = check_gradients({x}, {true}, &layer.params, [&](Tape<double>& t, const std::vector<Var>& v) {
+      return ops::linear(t, v[0], layer.out, layer.params.values(), layer.params.grads(), Epilogue::Relu);
+    });
+    INFO(r.first_failure);
+    REQUIRE(r.checked == 4 * 5 + 6 * 5 + 6);
+    REQUIRE(r.ok);
+  }
+  {
+    Layer layer(6, 5, rng);
+    const MatrixR<double> s = test::normal_matrix(3, 4, rng), rest = test::normal_matrix(9, 2, rng);
+    const GradCheckResult r =
+        check_gradients({s, rest}, {true, true}, &layer.params, [&](Tape<double>& t, const std::vector<Var>& v) {
+          return ops::linear_repeated(t, v[0], v[1], 3, layer.out, layer.params.values(), layer.params.grads(),
+                                      Epilogue::Relu);
+        });
+    INFO(r.first_failure);
+    REQUIRE(r.checked == 3 * 4 + 9 * 2 + 5 * 6 + 5);
+    REQUIRE(r.ok);
+  }
+}

@@ -30,9 +30,18 @@ FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float
     y = ops::add(t, t.input(batch.reward),
                  ops::scale(t, ops::mul(t, t.input(batch.not_done), q_next), float(config_.gamma)));
   }
-  const Var s = t.input(batch.state);
-  const Var q_data = q_->forward(t, s, t.input(batch.action));     // Q(s, a)       (M, 1)
-  const Var q_pi = q_->forward(t, s, t.input(policy_actions));     // Q(s, pi_e(s)) (M, 1)
+  // Q(s, a) and Q(s, pi_e(s)) in one pass over 2M rows: row 2i pairs state i with its logged action,
+  // row 2i+1 with the evaluated policy's. The state's share of the first layer is computed once per
+  // state (QNetwork::forward_repeated), and the pass's GEMMs are twice as tall.
+  const Index M = batch.rows(), A = action_dim_;
+  const Var actions = t.leaf(2 * M, A);  // (2M, A), constant: no gradient flows to the actions
+  for (Index i = 0; i < M; ++i) {
+    t.value(actions).row(2 * i) = batch.action.row(i);
+    t.value(actions).row(2 * i + 1) = policy_actions.row(i);
+  }
+  const Var q_pairs = ops::reshape(t, q_->forward_repeated(t, t.input(batch.state), actions, 2), M, 2);
+  const Var q_data = ops::slice_cols(t, q_pairs, 0, 1);  // Q(s, a)       (M, 1)
+  const Var q_pi = ops::slice_cols(t, q_pairs, 1, 1);    // Q(s, pi_e(s)) (M, 1)
   const Var penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
   const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
   const Var loss = ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td);

@@ -64,6 +64,21 @@ struct RepeatRows {
   }
 };
 
+/// reshape: the same row-major elements viewed as (rows, cols) (torch.reshape on a contiguous tensor);
+/// e.g. a (2M, 1) column of interleaved pairs becomes (M, 2).   x: (B, D) -> y: (R, C), R C = B D
+struct Reshape {
+  template <class T>
+  static void forward(Tape<T>& t, Node<T>& n) {
+    n.value.flat() = t.node(n.in[0]).value.flat();
+  }
+  // dx += dy, element for element in storage order
+  template <class T>
+  static void backward(Tape<T>& t, const Node<T>& n) {
+    Node<T>& x = t.node(n.in[0]);
+    if (x.needs_grad) x.grad.flat() += n.grad.flat();
+  }
+};
+
 template <class T>
 Var concat_cols(Tape<T>& t, Var a, Var b) {
   assert(t.rows(a) == t.rows(b));
@@ -87,6 +102,12 @@ Var repeat_rows(Tape<T>& t, Var x, Index times) {
   OpAttrs<T> at;
   at.k = times;
   return t.template record<RepeatRows>(t.rows(x) * times, t.cols(x), {x}, at);
+}
+
+template <class T>
+Var reshape(Tape<T>& t, Var x, Index rows, Index cols) {
+  assert(rows * cols == t.rows(x) * t.cols(x));
+  return t.template record<Reshape>(rows, cols, {x});
 }
 
 }  // namespace mtf::ops

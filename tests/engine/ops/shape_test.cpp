@@ -1,4 +1,4 @@
-// tests/engine/ops/shape_test.cpp — concat, slice and repeat: values and gradients.
+// tests/engine/ops/shape_test.cpp — concat, slice, repeat and reshape: values and gradients.
 #include "engine/ops/shape.hpp"
 
 #include <catch2/catch.hpp>
@@ -52,4 +52,21 @@ TEST_CASE("repeat_rows repeats each sample consecutively", "[ops][shape]") {
   for (Index i = 0; i < 3; ++i)
     for (Index j = 0; j < 4; ++j) REQUIRE(y.row(i * 4 + j) == x.row(i));
   require_gradients({x}, {true}, [](Tape<double>& t, const std::vector<Var>& in) { return ops::repeat_rows(t, in[0], 4); });
+}
+
+TEST_CASE("reshape keeps the storage order", "[ops][shape]") {
+  Rng rng(33);
+  const MatrixR<double> x = test::normal_matrix(6, 1, rng);  // interleaved pairs
+  Tape<double> t;
+  const MatrixR<double> y = t.value(ops::reshape(t, t.input(x), 3, 2));
+  REQUIRE(y.rows() == 3);
+  REQUIRE(y.cols() == 2);
+  for (Index i = 0; i < 3; ++i) {
+    REQUIRE(y(i, 0) == x(2 * i, 0));
+    REQUIRE(y(i, 1) == x(2 * i + 1, 0));
+  }
+  // Through a nonlinearity so that the upstream gradient differs per element.
+  require_gradients({test::normal_matrix(4, 3, rng)}, {true}, [](Tape<double>& t, const std::vector<Var>& in) {
+    return ops::tanh(t, ops::reshape(t, in[0], 2, 6));
+  });
 }

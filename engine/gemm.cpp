@@ -78,13 +78,19 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
 //  * Eigen: everything else — double (tests, gradient checks), builds without AVX-512, and the thin
 //    products (the 12-wide action heads, the 1-wide Q heads, their weight gradients), where a 12 x 32
 //    tile would waste most of its lanes and Eigen measured faster (bench_engine BM_Gemm).
-enum class Kernel { Own, Eigen };
+//  * Gemv / Gevm: engine/gemm_avx512's vector loops for the 1-wide products (n = 1 with op(A) = A and
+//    a contiguous op(B) column: the Q heads' forward; m = 1 with op(B) = B: their weight gradient).
+enum class Kernel { Own, Gemv, Gevm, Eigen };
 template <class T>
-Kernel choose_kernel(Index m, Index n) {
+Kernel choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) {
   if constexpr (std::is_same_v<T, float>) {
-    if (avx512::available() && n >= avx512::kNr && m >= avx512::kMr) return Kernel::Own;
+    if (avx512::available()) {
+      if (n >= avx512::kNr && m >= avx512::kMr) return Kernel::Own;
+      if (n == 1 && trans_a == Trans::No && (trans_b == Trans::Yes || ldb == 1)) return Kernel::Gemv;
+      if (m == 1 && trans_b == Trans::No) return Kernel::Gevm;
+    }
   }
-  (void)m, (void)n;
+  (void)m, (void)n, (void)trans_a, (void)trans_b, (void)ldb;
   return Kernel::Eigen;
 }
 
@@ -120,6 +126,14 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
     // Row r of op(A): row-major A at a + r*lda; transposed (col-major view) at a + r.
     const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
     if constexpr (std::is_same_v<T, float>) {
+      if (kernel == Kernel::Gemv) {  // op(B)'s one column is contiguous (see choose_kernel)
+        avx512::gemv_rows(rows, k, a_rows, lda, b, c + r0 * ldc, ldc, !accumulate, bias, relu);
+        return;
+      }
+      if (kernel == Kernel::Gevm) {  // m = 1: op(A)'s one row, stride lda if transposed
+        avx512::gevm(n, k, a, OrderA == Eigen::ColMajor ? lda : 1, b, ldb, c, !accumulate, bias, relu);
+        return;
+      }
       if (kernel == Kernel::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
         Workspace<float>& ws = thread_workspace<float>();
         ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
@@ -183,14 +197,14 @@ template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
-            epilogue == Epilogue::Relu, choose_kernel<T>(m, n));
+            epilogue == Epilogue::Relu, choose_kernel<T>(m, n, trans_a, trans_b, ldb));
 }
 
 template <class T>
 void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                Index ldb, const T* bias, T* c, Index ldc, Epilogue epilogue) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, bias, epilogue == Epilogue::Relu,
-            choose_kernel<T>(m, n));
+            choose_kernel<T>(m, n, trans_a, trans_b, ldb));
 }
 
 template <class T>

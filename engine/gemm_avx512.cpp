@@ -204,11 +204,72 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
 }
 
 
+namespace {
+// The stored value: acc (+ bias) when overwriting, else C + acc; then the ReLU if asked.
+inline float finish(float acc, float* c, bool overwrite, const float* bias, bool relu) {
+  const float v = overwrite ? (bias ? *bias + acc : acc) : *c + acc;
+  return relu ? std::max(v, 0.0f) : v;
+}
+// One row's dot product: 16-lane partial sums over p (masked tail), then one horizontal add. The order
+// depends on k only, so a row gives the same bits whichever group or thread computes it.
+inline __m512 dot_step(__m512 acc, const float* a, const float* v, Index p, __mmask16 m) {
+  return _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + p), _mm512_maskz_loadu_ps(m, v + p), acc);
+}
+}  // namespace
+
+void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, float* c, Index ldc,
+               bool overwrite, const float* bias, bool relu) {
+  Index i = 0;
+  for (; i + 4 <= rows; i += 4) {  // four independent FMA chains share each load of v
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (Index p = 0; p < k; p += 16) {
+      const __mmask16 m = k - p >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - p)) - 1u);
+      for (int r = 0; r < 4; ++r) acc[r] = dot_step(acc[r], a + (i + r) * lda, v, p, m);
+    }
+    for (int r = 0; r < 4; ++r)
+      c[(i + r) * ldc] = finish(_mm512_reduce_add_ps(acc[r]), c + (i + r) * ldc, overwrite, bias, relu);
+  }
+  for (; i < rows; ++i) {
+    __m512 acc = _mm512_setzero_ps();
+    for (Index p = 0; p < k; p += 16) {
+      const __mmask16 m = k - p >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - p)) - 1u);
+      acc = dot_step(acc, a + i * lda, v, p, m);
+    }
+    c[i * ldc] = finish(_mm512_reduce_add_ps(acc), c + i * ldc, overwrite, bias, relu);
+  }
+}
+
+void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Index ldb, float* c, bool overwrite,
+          const float* bias, bool relu) {
+  for (Index j = 0; j < n; j += 64) {  // 64 columns = 4 accumulators; each one sums over r in order
+    __mmask16 m[4];
+    for (int v = 0; v < 4; ++v) {
+      const Index w = std::clamp<Index>(n - j - 16 * v, 0, 16);
+      m[v] = w == 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1u);
+    }
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (Index r = 0; r < k; ++r) {
+      const __m512 ur = _mm512_set1_ps(u[r * u_stride]);
+      for (int v = 0; v < 4; ++v)
+        acc[v] = _mm512_fmadd_ps(ur, _mm512_maskz_loadu_ps(m[v], b + r * ldb + j + 16 * v), acc[v]);
+    }
+    const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
+    for (int v = 0; v < 4; ++v) {
+      float* dst = c + j + 16 * v;
+      const __m512 base = overwrite ? (bias ? _mm512_maskz_loadu_ps(m[v], bias + j + 16 * v) : _mm512_setzero_ps())
+                                    : _mm512_maskz_loadu_ps(m[v], dst);
+      _mm512_mask_storeu_ps(dst, m[v], _mm512_max_ps(_mm512_add_ps(base, acc[v]), floor));
+    }
+  }
+}
+
 #else  // no AVX-512: engine/gemm.cpp uses Eigen's kernel
 
 bool available() { return false; }
 void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
                const float*, bool, float*, float*) {}
+void gemv_rows(Index, Index, const float*, Index, const float*, float*, Index, bool, const float*, bool) {}
+void gevm(Index, Index, const float*, Index, const float*, Index, float*, bool, const float*, bool) {}
 
 #endif
 

@@ -42,4 +42,14 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
                const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias, bool relu,
                float* a_packed, float* b_packed);
 
+/// The thin products a 12 x 32 tile would mostly waste, with the same store semantics as gemm_rows:
+/// gemv_rows: c[i ldc] (+)= A[i, :] . v for rows i < rows   (A row-major (rows x k), v contiguous (k));
+///            the 1-wide Q heads' forward (n = 1).
+/// gevm:      c[j] (+)= sum_r u[r u_stride] B[r, j] for j < n   (B row-major (k x n));
+///            the 1-output heads' weight gradient (m = 1).
+void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, float* c, Index ldc,
+               bool overwrite, const float* bias, bool relu);
+void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Index ldb, float* c, bool overwrite,
+          const float* bias, bool relu);
+
 }  // namespace mtf::avx512

@@ -57,7 +57,9 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
   for (Trans ta : {Trans::No, Trans::Yes})
     for (Trans tb : {Trans::No, Trans::Yes})
       for (auto [m, n, k] : {std::tuple<Index, Index, Index>{12, 32, 1}, {13, 33, 5}, {25, 47, 384}, {50, 100, 385},
-                             {37, 800, 800}, {256, 64, 64}, {11, 31, 7}}) {
+                             {37, 800, 800}, {256, 64, 64}, {11, 31, 7},
+                             // 1-wide products (the Q heads): n = 1 forward, m = 1 weight gradient
+                             {41, 1, 37}, {1, 70, 20}, {1, 1, 5}, {2560, 1, 300}}) {
         Problem<float> p(m, n, k, ta, tb, rng);
         for (bool acc : {false, true}) {
           MatrixR<double> ref = p.c0.cast<double>();
@@ -80,7 +82,8 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
 
 TEST_CASE("gemm_bias overwrites C with the product plus the bias row, optionally through a ReLU", "[gemm]") {
   Rng rng(75);
-  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{13, 33, 5}, {50, 100, 385}, {3, 5, 7}, {24, 64, 0}, {30, 12, 800}})
+  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{13, 33, 5}, {50, 100, 385}, {3, 5, 7}, {24, 64, 0}, {30, 12, 800},
+                         {30, 1, 300}, {1, 70, 20}})
     for (Epilogue epilogue : {Epilogue::None, Epilogue::Relu}) {
       Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
       const MatrixR<float> bias = test::normal_matrix<float>(1, n, rng);
@@ -113,7 +116,8 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
                                  {2560, 750, 750, Trans::No, Trans::Yes},
                                  {256, 400, 300, Trans::No, Trans::No},
                                  {750, 750, 256, Trans::Yes, Trans::No},
-                                 {40, 300, 1000, Trans::Yes, Trans::No}}) {
+                                 {40, 300, 1000, Trans::Yes, Trans::No},
+                                 {2560, 1, 300, Trans::No, Trans::Yes}}) {
     Problem<float> p(m, n, k, ta, tb, rng);
     set_num_threads(1);
     const MatrixR<float> one = p.run(true, false);

@@ -10,15 +10,21 @@
 #   BUILD_DIR   [<repo>/build]   build tree (configured Release if missing; `cmake --build` always runs)
 #   PEER_DIR    [<repo>/../shared/peers]   where torch_bcq.py lives
 #   REPS        [3]              Google Benchmark repetitions (the median is reported)
+#   ROUNDS      [2]              times every (configuration, threads, policy) pair runs, ours then the peer's,
+#                                in separate processes; each side reported at its best round (on this shared
+#                                2-core VM the same binary varies by 10-30 % between processes at 2 threads)
 #   THREADS     ["1 2"]          thread counts
 #   PEER_PY     [/usr/bin/python3]  the peer's interpreter (Debian's python3-torch)
 #   SKIP_BUILD  [0]              1 = measure the existing binaries without running cmake --build
 # Thread settings: OMP_NUM_THREADS=T for both sides (the peer also gets --threads T, which calls
-# torch.set_num_threads). OMP_WAIT_POLICY defaults to passive for BOTH sides (ours and the peer's libgomp,
-# which torch and Debian's OpenBLAS-openmp use): measured here with one other busy process on the 2 cores,
-# libgomp's default spin-then-sleep made 2-thread runs 2-20x slower on both sides (peer FQE 446 ms vs 19.9
-# ms; ours tiny 64.9 ms vs 11.4 ms) — see docs/speed.md. Set OMP_WAIT_POLICY yourself to override (e.g.
-# OMP_WAIT_POLICY=active on an idle machine); OMP_PROC_BIND is passed through unchanged if set.
+# torch.set_num_threads). OMP_WAIT_POLICY (libgomp's, used by both sides: torch and Debian's OpenBLAS-openmp
+# link libgomp) matters with 2 threads and which setting is best depends on the machine's load: on an idle
+# machine the default spin-then-sleep is best for the peer (reference 59.9 ms vs 72.2 passive), with one
+# other busy process passive is far better for both (peer FQE 446 ms vs 19.9 ms) — see docs/speed.md.
+# So for T > 1 each configuration runs under every policy in WAIT_POLICIES [default passive] ("default"
+# = OMP_WAIT_POLICY unset) and the table reports each side at ITS best policy, naming it. At T = 1 the
+# policy has no effect (no other threads to wait for) and only "default" runs. Setting OMP_WAIT_POLICY
+# yourself restricts the runs to that one policy. OMP_PROC_BIND is passed through unchanged if set.
 # The peer runs with the README's GLIBC_TUNABLES (raised malloc thresholds: the strongest peer).
 # Order: for each thread count and configuration, ours then the peer's, back to back, so both see the
 # same machine load. Takes ~6-8 minutes on a 2-core machine.
@@ -29,10 +35,16 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers}
 REPS=${REPS:-3}
 THREADS=${THREADS:-"1 2"}
+ROUNDS=${ROUNDS:-2}
 PEER_PY=${PEER_PY:-/usr/bin/python3}
 OUT=${1:-}
 PEER_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+if [ -n "${OMP_WAIT_POLICY:-}" ]; then WAIT_POLICIES=$OMP_WAIT_POLICY; else WAIT_POLICIES=${WAIT_POLICIES:-"default passive"}; fi
+POLICY=default
+set_policy() {  # set_policy <default|passive|active>
+  POLICY=$1
+  if [ "$1" = default ]; then unset OMP_WAIT_POLICY; else export OMP_WAIT_POLICY=$1; fi
+}
 
 # A Python for parsing JSON (only the standard library is needed).
 PY=$PEER_PY
@@ -40,7 +52,7 @@ PY=$PEER_PY
 
 WORK=$(mktemp -d /tmp/compare_peer.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-RESULTS=$WORK/results.tsv   # kind  config  threads  field  value
+RESULTS=$WORK/results.tsv   # kind  config  threads  field  value  wait_policy  round
 : >"$RESULTS"
 log() { echo "[compare_peer] $*" >&2; }
 
@@ -93,14 +105,14 @@ ISA=$(sed -n 's/^peak threads=1 .* isa=\([^ ]*\).*/\1/p' "$WORK/peak.txt")
 # ------------------------------------------------------------------ helpers
 # ours <binary> <filter> <tag> <threads>: Google Benchmark, JSON, medians of REPS repetitions.
 ours() {
-  local bin=$1 filter=$2 tag=$3 t=$4 json=$WORK/ours_${3}_${4}.json
-  log "ours: $tag threads=$t ($filter)"
+  local bin=$1 filter=$2 tag=$3 t=$4 json=$WORK/ours_${3}_${4}_${POLICY}_$ROUND.json
+  log "ours: $tag threads=$t wait_policy=$POLICY ($filter)"
   OMP_NUM_THREADS=$t "$BENCH/$bin" --benchmark_filter="$filter" --benchmark_repetitions="$REPS" \
     --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out_format=json \
     --benchmark_out="$json" >/dev/null
-  "$PY" - "$json" "$t" >>"$RESULTS" <<'PYEOF'
+  "$PY" - "$json" "$t" "$POLICY" "$ROUND" >>"$RESULTS" <<'PYEOF'
 import json, sys
-doc = json.load(open(sys.argv[1])); t = sys.argv[2]
+doc = json.load(open(sys.argv[1])); t = sys.argv[2]; pol = sys.argv[3]; rnd = sys.argv[4]
 scale = {'ns': 1e-6, 'us': 1e-3, 'ms': 1.0, 's': 1e3}
 benches = doc['benchmarks']
 medians = [b for b in benches if b.get('aggregate_name') == 'median']
@@ -109,10 +121,10 @@ for b in medians or [b for b in benches if b.get('run_type') == 'iteration']:  #
     parts = name.split('/')
     kind, cfg = parts[0], parts[1]
     ms = b['real_time'] * scale[b['time_unit']]
-    print(f"{kind}\t{cfg}\t{t}\tms\t{ms:.4f}")
+    print(f"{kind}\t{cfg}\t{t}\tms\t{ms:.4f}\t{pol}\t{rnd}")
     for key in ('GFLOP/s', 'decisions/s'):
         if key in b:
-            print(f"{kind}\t{cfg}\t{t}\t{key}\t{b[key]:.4f}")
+            print(f"{kind}\t{cfg}\t{t}\t{key}\t{b[key]:.4f}\t{pol}\t{rnd}")
 PYEOF
 }
 
@@ -120,15 +132,15 @@ PYEOF
 peer() {
   local tag=$1 t=$2; shift 2
   [ $HAVE_PEER = 1 ] || return 0
-  log "peer: $tag threads=$t ($*)"
-  local out=$WORK/peer_${tag}_${t}.txt
+  log "peer: $tag threads=$t wait_policy=$POLICY ($*)"
+  local out=$WORK/peer_${tag}_${t}_${POLICY}_$ROUND.txt
   (cd "$PEER_DIR" && GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t \
      "$PEER_PY" torch_bcq.py --threads "$t" "$@") >"$out" 2>&1 || { log "peer failed:"; cat "$out" >&2; return 0; }
   local ms gf
   ms=$(tail -n 1 "$out" | sed -n 's/.*ms_per_iter=\([0-9.]*\).*/\1/p')
   gf=$(sed -n 's/^achieved: \([0-9.]*\) GFLOP\/s (convention).*/\1/p' "$out")
-  [ -n "$ms" ] && printf 'peer\t%s\t%s\tms\t%s\n' "$tag" "$t" "$ms" >>"$RESULTS"
-  [ -n "$gf" ] && printf 'peer\t%s\t%s\tGFLOP/s\t%s\n' "$tag" "$t" "$gf" >>"$RESULTS"
+  [ -n "$ms" ] && printf 'peer\t%s\t%s\tms\t%s\t%s\t%s\n' "$tag" "$t" "$ms" "$POLICY" "$ROUND" >>"$RESULTS"
+  [ -n "$gf" ] && printf 'peer\t%s\t%s\tGFLOP/s\t%s\t%s\t%s\n' "$tag" "$t" "$gf" "$POLICY" "$ROUND" >>"$RESULTS"
   BLAS_LINE=$(grep '^BLAS after warm-up' "$out" | head -1 || true)
   return 0
 }
@@ -141,8 +153,9 @@ peer() {
 peer_serve() {
   local t=$1
   [ $HAVE_PEER = 1 ] || return 0
-  log "peer: serving threads=$t"
-  GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t "$PEER_PY" - "$t" >"$WORK/peer_serve_$t.txt" 2>&1 <<'PYEOF' || { log "peer serving failed"; cat "$WORK/peer_serve_$t.txt" >&2; return 0; }
+  log "peer: serving threads=$t wait_policy=$POLICY"
+  local out=$WORK/peer_serve_${t}_${POLICY}_$ROUND.txt
+  GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t "$PEER_PY" - "$t" >"$out" 2>&1 <<'PYEOF' || { log "peer serving failed"; cat "$out" >&2; return 0; }
 import statistics, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
@@ -177,16 +190,21 @@ for B in (256, 1):
     print(f"serve batch={B} decisions_per_s={statistics.median(rates):.1f}")
 PYEOF
   local b s
-  b=$(sed -n 's/^serve batch=256 decisions_per_s=\([0-9.]*\)/\1/p' "$WORK/peer_serve_$t.txt")
-  s=$(sed -n 's/^serve batch=1 decisions_per_s=\([0-9.]*\)/\1/p' "$WORK/peer_serve_$t.txt")
-  [ -n "$b" ] && printf 'peer_serve\treference_batch256\t%s\tdecisions/s\t%s\n' "$t" "$b" >>"$RESULTS"
-  [ -n "$s" ] && printf 'peer_serve\treference_single\t%s\tdecisions/s\t%s\n' "$t" "$s" >>"$RESULTS"
+  b=$(sed -n 's/^serve batch=256 decisions_per_s=\([0-9.]*\)/\1/p' "$out")
+  s=$(sed -n 's/^serve batch=1 decisions_per_s=\([0-9.]*\)/\1/p' "$out")
+  [ -n "$b" ] && printf 'peer_serve\treference_batch256\t%s\tdecisions/s\t%s\t%s\t%s\n' "$t" "$b" "$POLICY" "$ROUND" >>"$RESULTS"
+  [ -n "$s" ] && printf 'peer_serve\treference_single\t%s\tdecisions/s\t%s\t%s\t%s\n' "$t" "$s" "$POLICY" "$ROUND" >>"$RESULTS"
   return 0
 }
 
 # ------------------------------------------------------------------ runs
 BLAS_LINE=""
+ROUND=1
+for ROUND in $(seq 1 "$ROUNDS"); do
 for t in $THREADS; do
+  if [ "$t" = 1 ]; then policies=default; else policies=$WAIT_POLICIES; fi
+  for pol in $policies; do
+  set_policy "$pol"
   ours bench_bcq 'BM_BcqIteration/reference' reference "$t"
   peer reference "$t" --which bcq
   ours bench_bcq 'BM_BcqIteration/medium' medium "$t"
@@ -197,6 +215,8 @@ for t in $THREADS; do
   peer fqe "$t" --which fqe
   ours bench_bcq 'BM_BcqServe' serve "$t"
   peer_serve "$t"
+  done
+done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average at end: $LOAD_END"
@@ -205,7 +225,7 @@ log "load average at end: $LOAD_END"
 HEADER="$WORK/header.md"
 {
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; fp32 peak measured by bench_peak ($ISA FMA loop): ${PEAK1} GFLOP/s on 1 thread, ${PEAK2} GFLOP/s on 2 threads."
-  echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}."
+  echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Each side at its best of $ROUNDS rounds (separate processes, ours then the peer's, interleaved). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}. OMP_WAIT_POLICY at T > 1: each side at its best of [$WAIT_POLICIES] (named in the table; default = unset)."
   if [ $HAVE_PEER = 1 ]; then
     echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
   else
@@ -219,26 +239,36 @@ HEADER="$WORK/header.md"
 import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
 peak1 = float(sys.argv[2])
-d = {}
-for kind, cfg, t, field, v in rows:
-    d[(kind, cfg, int(t), field)] = float(v)
+# (kind, cfg, threads) -> {policy: {field: value}}
+runs = {}
+for kind, cfg, t, field, v, pol, rnd in rows:
+    runs.setdefault((kind, cfg, int(t)), {}).setdefault((pol, rnd), {})[field] = float(v)
 threads = sorted({int(r[2]) for r in rows})
-def get(*k):
-    return d.get(k)
+def best(kind, cfg, t, key, higher_is_better=False):
+    """The run under the wait policy that was best for this side: (its fields, policy) or (None, None)."""
+    by_pol = {p: f for p, f in runs.get((kind, cfg, t), {}).items() if key in f}
+    if not by_pol:
+        return None, None
+    pick = (max if higher_is_better else min)(by_pol, key=lambda p: by_pol[p][key])
+    return by_pol[pick], pick[0]
 def fmt(x, p=2):
     return '—' if x is None else f'{x:.{p}f}'
+def tagged(x, pol, t, p=2):
+    return fmt(x, p) if x is None or t == 1 else f'{fmt(x, p)} ({pol})'
 out = [open(sys.argv[3]).read().rstrip('\n'), '']
 out.append('| config | threads | ours ms/iter | peer ms/iter | ratio ours/peer | our GFLOP/s | peer GFLOP/s | our fraction of peak |')
 out.append('|---|---|---|---|---|---|---|---|')
 for cfg, kind in (('reference', 'BM_BcqIteration'), ('medium', 'BM_BcqIteration'), ('tiny', 'BM_BcqIteration'),
                   ('fqe', 'BM_FqeStep')):
     for t in threads:
-        ours, peer = get(kind, cfg, t, 'ms'), get('peer', cfg, t, 'ms')
-        gf, pgf = get(kind, cfg, t, 'GFLOP/s'), get('peer', cfg, t, 'GFLOP/s')
+        o, opol = best(kind, cfg, t, 'ms')
+        p, ppol = best('peer', cfg, t, 'ms')
+        ours, peer = o and o['ms'], p and p['ms']
+        gf, pgf = o and o.get('GFLOP/s'), p and p.get('GFLOP/s')
         ratio = ours / peer if ours and peer else None
         frac = gf / (t * peak1) if gf else None
-        out.append(f'| {cfg} | {t} | {fmt(ours)} | {fmt(peer)} | {fmt(ratio)} | {fmt(gf, 1)} | {fmt(pgf, 1)} | '
-                   f'{"—" if frac is None else f"{100 * frac:.0f} %"} |')
+        out.append(f'| {cfg} | {t} | {tagged(ours, opol, t)} | {tagged(peer, ppol, t)} | {fmt(ratio)} | {fmt(gf, 1)} | '
+                   f'{fmt(pgf, 1)} | {"—" if frac is None else f"{100 * frac:.0f} %"} |')
 out.append('')
 out.append('Serving at the reference sizes (eq. 4: 10 VAE proposals per state, perturbed, argmax Q1), decisions/s:')
 out.append('')
@@ -246,9 +276,11 @@ out.append('| mode | threads | ours decisions/s | peer (torch no_grad) decisions
 out.append('|---|---|---|---|---|')
 for cfg, label in (('reference_batch256', 'batched, 256 states per call'), ('reference_single', 'one state per call')):
     for t in threads:
-        ours, peer = get('BM_BcqServe', cfg, t, 'decisions/s'), get('peer_serve', cfg, t, 'decisions/s')
+        o, opol = best('BM_BcqServe', cfg, t, 'decisions/s', higher_is_better=True)
+        p, ppol = best('peer_serve', cfg, t, 'decisions/s', higher_is_better=True)
+        ours, peer = o and o['decisions/s'], p and p['decisions/s']
         ratio = ours / peer if ours and peer else None
-        out.append(f'| {label} | {t} | {fmt(ours, 0)} | {fmt(peer, 0)} | {fmt(ratio)} |')
+        out.append(f'| {label} | {t} | {tagged(ours, opol, t, 0)} | {tagged(peer, ppol, t, 0)} | {fmt(ratio)} |')
 print('\n'.join(out))
 PYEOF
 

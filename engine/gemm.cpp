@@ -94,12 +94,12 @@ Kernel choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) 
   return Kernel::Eigen;
 }
 
-// Rows of C set to the bias row (or zero): the starting value of an overwriting product.
+// Rows of C set to their starting rows (or zero): the starting value of an overwriting product.
 template <class T>
-void fill_rows(T* c, Index ldc, Index rows, Index n, const T* bias) {
+void fill_rows(T* c, Index ldc, Index rows, Index n, const RowInit<T>& init) {
   for (Index i = 0; i < rows; ++i) {
-    if (bias)
-      std::copy(bias, bias + n, c + i * ldc);
+    if (const T* src = init.row(i))
+      std::copy(src, src + n, c + i * ldc);
     else
       std::fill(c + i * ldc, c + i * ldc + n, T(0));
   }
@@ -113,7 +113,7 @@ void relu_rows(T* c, Index ldc, Index rows, Index n) {
 
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc, bool accumulate, const T* bias, bool relu, Kernel kernel) {
+                   Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Kernel kernel) {
   // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
   // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernel's
   // blocking is fixed: engine/gemm_avx512.hpp.)
@@ -127,22 +127,22 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
     const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
     if constexpr (std::is_same_v<T, float>) {
       if (kernel == Kernel::Gemv) {  // op(B)'s one column is contiguous (see choose_kernel)
-        avx512::gemv_rows(rows, k, a_rows, lda, b, c + r0 * ldc, ldc, !accumulate, bias, relu);
+        avx512::gemv_rows(rows, k, a_rows, lda, b, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu);
         return;
       }
       if (kernel == Kernel::Gevm) {  // m = 1: op(A)'s one row, stride lda if transposed
-        avx512::gevm(n, k, a, OrderA == Eigen::ColMajor ? lda : 1, b, ldb, c, !accumulate, bias, relu);
+        avx512::gevm(n, k, a, OrderA == Eigen::ColMajor ? lda : 1, b, ldb, c, !accumulate, init.row(0), relu);
         return;
       }
       if (kernel == Kernel::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
         Workspace<float>& ws = thread_workspace<float>();
         ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
         avx512::gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
-                          b, ldb, c + r0 * ldc, ldc, !accumulate, bias, relu, ws.a, ws.b);
+                          b, ldb, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu, ws.a, ws.b);
         return;
       }
     }
-    if (!accumulate) fill_rows(c + r0 * ldc, ldc, rows, n, bias);
+    if (!accumulate) fill_rows(c + r0 * ldc, ldc, rows, n, init.from(r0));
     product_rows<T, OrderA, OrderB>(rows, n, k, a_rows, lda, b, ldb, c + r0 * ldc, ldc, kc, mc,
                                     std::min(nc, rows));
     if (relu) relu_rows(c + r0 * ldc, ldc, rows, n);
@@ -172,23 +172,23 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
 
 template <class T>
 void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, T* c, Index ldc, bool accumulate, const T* bias, bool relu, Kernel kernel) {
+               Index ldb, T* c, Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Kernel kernel) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    if (!accumulate) fill_rows(c, ldc, m, n, bias);
+    if (!accumulate) fill_rows(c, ldc, m, n, init);
     if (relu) relu_rows(c, ldc, m, n);
     return;
   }
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   // op(A) stored row-major untransposed, or as the col-major view of a row-major A^T.
   if (trans_a == Trans::No && trans_b == Trans::No)
-    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
+    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
   else if (trans_a == Trans::No && trans_b == Trans::Yes)
-    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
+    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
   else if (trans_a == Trans::Yes && trans_b == Trans::No)
-    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
+    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
   else
-    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, relu, kernel);
+    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
 }
 
 }  // namespace
@@ -196,22 +196,29 @@ void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T*
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, RowInit<T>{},
             epilogue == Epilogue::Relu, choose_kernel<T>(m, n, trans_a, trans_b, ldb));
 }
 
 template <class T>
 void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                Index ldb, const T* bias, T* c, Index ldc, Epilogue epilogue) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, bias, epilogue == Epilogue::Relu,
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, RowInit<T>{bias, 0, 1, 0},
+            epilogue == Epilogue::Relu,
             choose_kernel<T>(m, n, trans_a, trans_b, ldb));
+}
+
+template <class T>
+void gemm_init_rows(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+                    Index ldb, const T* init, Index ldi, Index group, T* c, Index ldc, Epilogue epilogue) {
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, RowInit<T>{init, ldi, group, 0},
+            epilogue == Epilogue::Relu, choose_kernel<T>(m, n, trans_a, trans_b, ldb));
 }
 
 template <class T>
 void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                 Index ldb, T* c, Index ldc, bool accumulate) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, static_cast<const T*>(nullptr),
-            false, Kernel::Eigen);
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, RowInit<T>{}, false, Kernel::Eigen);
 }
 
 template <class T>
@@ -238,6 +245,10 @@ template void gemm_bias<float>(Trans, Trans, Index, Index, Index, const float*, 
                                const float*, float*, Index, Epilogue);
 template void gemm_bias<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,
                                 const double*, double*, Index, Epilogue);
+template void gemm_init_rows<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*, Index,
+                                    const float*, Index, Index, float*, Index, Epilogue);
+template void gemm_init_rows<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,
+                                     const double*, Index, Index, double*, Index, Epilogue);
 template void gemm_eigen<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
                                 Index, float*, Index, bool);
 template void gemm_eigen<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,

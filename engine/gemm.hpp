@@ -29,6 +29,26 @@ template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue = Epilogue::None);
 
+/// Where an overwriting product's rows start: row i of C from row (first_row + i) / group of `data`
+/// (row stride ld). ld = 0 starts every row from the same row (a bias); data = nullptr from zero.
+template <class T>
+struct RowInit {
+  const T* data = nullptr;
+  Index ld = 0;
+  Index group = 1;
+  Index first_row = 0;
+  const T* row(Index i) const { return data ? data + ((first_row + i) / group) * ld : nullptr; }
+  RowInit from(Index r0) const { return {data, ld, group, first_row + r0}; }  // rows r0, r0+1, ...
+};
+
+/// C = repeat_rows(init, group) + op(A) op(B) [then ReLU]: row i of C starts from row i / group of `init`
+/// (row stride ldi), in the kernel's first stores. The factored first layer's broadcast of its
+/// per-state part u over the state's n samples (engine/ops/linear.hpp, LinearRepeated).
+template <class T>
+void gemm_init_rows(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
+                    Index ldb, const T* init, Index ldi, Index group, T* c, Index ldc,
+                    Epilogue epilogue = Epilogue::None);
+
 /// C = op(A) op(B) + 1 bias^T [then ReLU]: bias (n) added to every row of the product (the linear layer's
 /// forward), fused into the kernel's first stores (and the ReLU into its last) rather than extra passes
 /// over C.

@@ -121,11 +121,11 @@ void pack_a(bool trans_a, Index mr, Index kc, const float* a, Index lda, Index i
 // C[0 .. mr, 0 .. nr] += a_panel (kMr x kc) * b_panel (kc x 16 kVecs). The accumulators start at zero
 // and run one FMA chain per element over the kc depth; only then is C read and written (masked columns
 // for a partial tile, rows past mr skipped). 12 x 2 = 24 accumulators of the 32 zmm registers.
-// With `first` set (the product's first k-block when C is to be overwritten) the tile is stored as
-// acc + bias (bias: the tile's nr entries of a row vector, or null for zero) and C is never read. With
+// With `first` set (the product's first k-block when C is to be overwritten) row i of the tile is stored
+// as init.row(i)[col0 ..] + acc (or acc when init is empty) and C is never read. With
 // `relu` set (the product's last k-block of a fused linear + ReLU) the stored values are max(., 0).
 inline void kernel(Index kc, const float* __restrict a_panel, const float* __restrict b_panel, float* c,
-                   Index ldc, Index mr, Index nr, bool first, const float* bias, bool relu) {
+                   Index ldc, Index mr, Index nr, bool first, const RowInit<float>& init, Index col0, bool relu) {
   constexpr int kVecs = kNr / 16;
   __m512 acc[kMr][kVecs];
 #pragma GCC unroll 24
@@ -152,16 +152,15 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
   }
   const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);  // max(x, -inf) = x
   if (first) {
-    __m512 base[kVecs];
-    for (int v = 0; v < kVecs; ++v)
-      base[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
 #pragma GCC unroll 24
     for (int i = 0; i < kMr; ++i) {
       if (i >= mr) break;
+      const float* src = init.row(i);
 #pragma GCC unroll 2
-      for (int v = 0; v < kVecs; ++v)
-        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v],
-                              _mm512_max_ps(_mm512_add_ps(base[v], acc[i][v]), floor));
+      for (int v = 0; v < kVecs; ++v) {
+        const __m512 base = src ? _mm512_maskz_loadu_ps(mask[v], src + col0 + 16 * v) : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], _mm512_max_ps(_mm512_add_ps(base, acc[i][v]), floor));
+      }
     }
     return;
   }
@@ -185,8 +184,8 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
 }  // namespace
 
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
-               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias, bool relu,
-               float* a_packed, float* b_packed) {
+               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const RowInit<float>& init,
+               bool relu, float* a_packed, float* b_packed) {
   for (Index j0 = 0; j0 < n; j0 += kNc) {
     const Index nc = std::min(kNc, n - j0);
     for (Index p0 = 0; p0 < k; p0 += kKc) {  // k-blocks in increasing order (see the header)
@@ -197,7 +196,7 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
         pack_a(trans_a, mr, kc, a, lda, i0, p0, a_packed);
         for (Index jr = 0; jr < nc; jr += kNr)
           kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, std::min(kNr, nc - jr),
-                 overwrite && p0 == 0, bias ? bias + j0 + jr : nullptr, relu && p0 + kc == k);
+                 overwrite && p0 == 0, init.from(i0), j0 + jr, relu && p0 + kc == k);
       }
     }
   }
@@ -218,7 +217,7 @@ inline __m512 dot_step(__m512 acc, const float* a, const float* v, Index p, __mm
 }  // namespace
 
 void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, float* c, Index ldc,
-               bool overwrite, const float* bias, bool relu) {
+               bool overwrite, const RowInit<float>& init, bool relu) {
   Index i = 0;
   for (; i + 4 <= rows; i += 4) {  // four independent FMA chains share each load of v
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
@@ -227,7 +226,7 @@ void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, f
       for (int r = 0; r < 4; ++r) acc[r] = dot_step(acc[r], a + (i + r) * lda, v, p, m);
     }
     for (int r = 0; r < 4; ++r)
-      c[(i + r) * ldc] = finish(_mm512_reduce_add_ps(acc[r]), c + (i + r) * ldc, overwrite, bias, relu);
+      c[(i + r) * ldc] = finish(_mm512_reduce_add_ps(acc[r]), c + (i + r) * ldc, overwrite, init.row(i + r), relu);
   }
   for (; i < rows; ++i) {
     __m512 acc = _mm512_setzero_ps();
@@ -235,7 +234,7 @@ void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, f
       const __mmask16 m = k - p >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - p)) - 1u);
       acc = dot_step(acc, a + i * lda, v, p, m);
     }
-    c[i * ldc] = finish(_mm512_reduce_add_ps(acc), c + i * ldc, overwrite, bias, relu);
+    c[i * ldc] = finish(_mm512_reduce_add_ps(acc), c + i * ldc, overwrite, init.row(i), relu);
   }
 }
 
@@ -267,8 +266,8 @@ void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Inde
 
 bool available() { return false; }
 void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
-               const float*, bool, float*, float*) {}
-void gemv_rows(Index, Index, const float*, Index, const float*, float*, Index, bool, const float*, bool) {}
+               const RowInit<float>&, bool, float*, float*) {}
+void gemv_rows(Index, Index, const float*, Index, const float*, float*, Index, bool, const RowInit<float>&, bool) {}
 void gevm(Index, Index, const float*, Index, const float*, Index, float*, bool, const float*, bool) {}
 
 #endif

@@ -17,6 +17,7 @@
 #pragma once
 #include <cstddef>
 
+#include "engine/gemm.hpp"
 #include "engine/tensor.hpp"
 
 namespace mtf::avx512 {
@@ -33,14 +34,14 @@ constexpr std::size_t packed_b_size() { return std::size_t(kKc * kNc); }
 /// True when this build carries the kernel (compiled with AVX-512F).
 bool available();
 
-/// C += op(A) op(B) for `rows` rows of C, or with `overwrite` C = op(A) op(B) [+ 1 bias^T] (C is not
-/// read; bias: n floats added to every row, may be null); with `relu` the final values are max(., 0).
+/// C += op(A) op(B) for `rows` rows of C, or with `overwrite` C = init + op(A) op(B) (C is not read;
+/// init.row(i): the n floats row i starts from, or zero); with `relu` the final values are max(., 0).
 /// k >= 1. a_packed and b_packed are 64-byte-
 /// aligned workspaces of packed_a_size() and packed_b_size() floats. trans_a: A is stored (k x m), else
 /// (m x k); likewise B.
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
-               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const float* bias, bool relu,
-               float* a_packed, float* b_packed);
+               const float* b, Index ldb, float* c, Index ldc, bool overwrite, const RowInit<float>& init,
+               bool relu, float* a_packed, float* b_packed);
 
 /// The thin products a 12 x 32 tile would mostly waste, with the same store semantics as gemm_rows:
 /// gemv_rows: c[i ldc] (+)= A[i, :] . v for rows i < rows   (A row-major (rows x k), v contiguous (k));
@@ -48,7 +49,7 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
 /// gevm:      c[j] (+)= sum_r u[r u_stride] B[r, j] for j < n   (B row-major (k x n));
 ///            the 1-output heads' weight gradient (m = 1).
 void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, float* c, Index ldc,
-               bool overwrite, const float* bias, bool relu);
+               bool overwrite, const RowInit<float>& init, bool relu);
 void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Index ldb, float* c, bool overwrite,
           const float* bias, bool relu);
 

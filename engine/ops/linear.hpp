@@ -64,9 +64,9 @@ using LinearRelu = LinearOp<Epilogue::Relu>;
 /// is that concatenation (same parameters, same layout); W_s and W_r are read as strided column blocks.
 ///   s: (M, S), r: (M*n, R) -> y: (M*n, out),   y[i*n + j] = s[i] W_s^T + r[i*n + j] W_r^T + b
 /// (row i*n + j pairs copy j of state i with sample row i*n + j, as repeat_rows orders them).
-/// Forward: u = s W_s^T + b once per state (M rows, kept in aux), broadcast to its n rows, then
-/// y += r W_r^T. FLOPs 2 M out (S + n R) instead of 2 M n out (S + R). With E = Relu the ReLU is fused
-/// into the second product's stores, as in LinearOp.
+/// Forward: u = s W_s^T + b once per state (M rows, kept in aux), then y = r W_r^T with each row started
+/// from its state's u (gemm_init_rows: no separate broadcast pass). FLOPs 2 M out (S + n R) instead of
+/// 2 M n out (S + R). With E = Relu the ReLU is fused into the second product's stores, as in LinearOp.
 template <Epilogue E>
 struct LinearRepeatedOp {
   template <class T>
@@ -81,10 +81,9 @@ struct LinearRepeatedOp {
     const bool keep_dz = E == Epilogue::Relu && n.needs_grad;
     n.aux = t.scratch(keep_dz ? states + states * reps : states, out);
     gemm_bias(Trans::No, Trans::Yes, states, out, S, s.value.data, S, w, in, w + out * in, n.aux.data, out);
-    for (Index i = 0; i < states; ++i)
-      n.value.mat().middleRows(i * reps, reps).rowwise() = n.aux.mat().row(i);
-    gemm(Trans::No, Trans::Yes, states * reps, out, R, r.value.data, R, w + S, in, n.value.data, out,
-         true, E);
+    // y = repeat_rows(u, n) + r W_r^T: row i*n + j starts from u[i] in the GEMM's first stores.
+    gemm_init_rows(Trans::No, Trans::Yes, states * reps, out, R, r.value.data, R, w + S, in, n.aux.data, out, reps,
+                   n.value.data, out, E);
   }
   // (fused ReLU: dz = dy * 1[y > 0] first, in aux rows [M, M + M n), and dz replaces dy below)
   // With g = group_sum_n(dy) (M, out), g[i] = sum_j dy[i*n + j] (the backward of repeat_rows):

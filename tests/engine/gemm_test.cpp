@@ -101,6 +101,34 @@ TEST_CASE("gemm_bias overwrites C with the product plus the bias row, optionally
     }
 }
 
+TEST_CASE("gemm_init_rows starts row i from row i / group of the init matrix", "[gemm]") {
+  Rng rng(76);
+  // group 10 (BCQ's n) does not divide the 24-row thread chunks or the 12-row tiles; n = 1 takes the
+  // vector path; the big one splits across threads.
+  for (auto [m, n, k, group] : {std::tuple<Index, Index, Index, Index>{50, 40, 24, 10}, {30, 1, 20, 3},
+                                {2560, 400, 12, 10}, {7, 33, 0, 2}})
+    for (Epilogue epilogue : {Epilogue::None, Epilogue::Relu}) {
+      Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
+      const Index groups = (m + group - 1) / group;
+      const MatrixR<float> init = test::normal_matrix<float>(groups, n + 3, rng);  // row stride n + 3
+      MatrixR<double> ref(m, n);
+      const MatrixR<double> ad = p.a.cast<double>(), bd = p.b.cast<double>();
+      gemm_naive<double>(Trans::No, Trans::Yes, m, n, k, ad.data(), ad.cols(), bd.data(), bd.cols(), ref.data(), n, false);
+      for (Index i = 0; i < m; ++i) ref.row(i) += init.row(i / group).head(n).cast<double>();
+      if (epilogue == Epilogue::Relu) ref = ref.cwiseMax(0.0);
+      for (int threads : {1, 2}) {
+        const int before = num_threads();
+        set_num_threads(threads);
+        MatrixR<float> c = p.c0;
+        gemm_init_rows<float>(Trans::No, Trans::Yes, m, n, k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(),
+                              init.data(), n + 3, group, c.data(), n, epilogue);
+        set_num_threads(before);
+        INFO("m=" << m << " n=" << n << " k=" << k << " group=" << group << " threads=" << threads);
+        REQUIRE((c.cast<double>() - ref).norm() <= 1e-6 * std::sqrt(double(k) + 1.0) * ref.norm());
+      }
+    }
+}
+
 TEST_CASE("gemm with k = 0 writes zeros or leaves C unchanged", "[gemm]") {
   Rng rng(71);
   Problem<float> p(4, 3, 0, Trans::No, Trans::No, rng);

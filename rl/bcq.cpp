@@ -1,5 +1,7 @@
 #include "rl/bcq.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -7,6 +9,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "engine/ops.hpp"
+#include "engine/threads.hpp"
 
 namespace mtf {
 
@@ -52,8 +55,6 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch) {
 }
 
 BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& noise) {
-  const Index n = config_.sampled_actions;
-  const float gamma = float(config_.gamma), lambda = float(config_.lambda);
   BcqStats stats;
   Tape<float>& t = tape_;
 
@@ -93,27 +94,13 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& nois
     stats.perturbation_abs = (t.value(perturbed) - t.value(a_hat)).cwiseAbs().mean();
   }
 
-  // 3. Critics (eq. 6–7): clipped double-Q target over n sampled next actions from the target nets.
-  //    Each network sees every next state n times (rows i*n + j); the *_repeated calls take s' once
-  //    (M, S) and compute its share of their first layer once per state.
+  // 3. Critics (eq. 6–7): clipped double-Q target over n sampled next actions from the target nets
+  //    (compute_targets, no gradient), then both critics regress on it.
   {
+    compute_targets(batch, noise);
     t.reset();
     critic_->params().zero_grad();
-    Var y;
-    {
-      NoGradScope<float> no_grad(t);
-      const Var s_next = t.input(batch.next_state);                                         // (M, S)
-      const Var a_hat_next = vae_->decode_repeated(t, s_next, t.input(noise.target_z), n);  // (M n, A)
-      const Var a_next = actor_target_->forward_repeated(t, s_next, a_hat_next, n);         // (M n, A)
-      const auto [q1_next, q2_next] = critic_target_->both_repeated(t, s_next, a_next, n);  // (M n, 1)
-      Var mixed = ops::minimum(t, q1_next, q2_next);
-      if (lambda != 1.0f)
-        mixed = ops::add(t, ops::scale(t, mixed, lambda),
-                         ops::scale(t, ops::maximum(t, q1_next, q2_next), 1.0f - lambda));
-      const Var best = ops::group_max(t, mixed, n);                                    // (M, 1)
-      y = ops::add(t, t.input(batch.reward),
-                   ops::scale(t, ops::mul(t, t.input(batch.not_done), best), gamma));  // (M, 1)
-    }
+    const Var y = t.input(target_y_);                                                   // (M, 1)
     const Var s = t.input(batch.state), a = t.input(batch.action);
     const auto [q1, q2] = critic_->both(t, s, a);
     const Var loss = ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y));
@@ -132,6 +119,47 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& nois
     critic_target_->params().soft_update_from(critic_->params(), float(config_.eta));
   }
   return stats;
+}
+
+void Bcq::compute_targets(const TransitionBatch& batch, const BcqNoise& noise) {
+  const Index M = batch.rows();
+  target_y_.resize(M, 1);  // a no-op after the first call with this batch size
+  const int threads = in_parallel_region() ? 1 : num_threads();
+  while (int(target_tapes_.size()) < threads) target_tapes_.push_back(std::make_unique<Tape<float>>());  // warm-up
+  if (threads <= 1) {
+    targets_for_states(*target_tapes_[0], batch, noise, 0, M);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    // Contiguous shares of the states, from the team OpenMP actually granted.
+    const Index team = omp_get_num_threads(), member = omp_get_thread_num();
+    const Index chunk = (M + team - 1) / team;
+    const Index begin = std::min(M, member * chunk), end = std::min(M, begin + chunk);
+    if (begin < end) targets_for_states(*target_tapes_[std::size_t(member)], batch, noise, begin, end);
+  }
+}
+
+// Each network sees every next state n times (rows i*n + j); the *_repeated calls take s' once (m, S)
+// and compute its share of their first layer once per state.
+void Bcq::targets_for_states(Tape<float>& t, const TransitionBatch& batch, const BcqNoise& noise, Index begin,
+                             Index end) {
+  const Index n = config_.sampled_actions, m = end - begin, S = config_.state_dim, L = config_.latent();
+  const float gamma = float(config_.gamma), lambda = float(config_.lambda);
+  t.reset();
+  NoGradScope<float> no_grad(t);
+  const Var s_next = t.input(batch.next_state.data() + begin * S, m, S);                  // (m, S)
+  const Var z = t.input(noise.target_z.data() + begin * n * L, m * n, L);                 // (m n, L)
+  const Var a_hat_next = vae_->decode_repeated(t, s_next, z, n);                          // (m n, A)
+  const Var a_next = actor_target_->forward_repeated(t, s_next, a_hat_next, n);           // (m n, A)
+  const auto [q1_next, q2_next] = critic_target_->both_repeated(t, s_next, a_next, n);    // (m n, 1)
+  Var mixed = ops::minimum(t, q1_next, q2_next);
+  if (lambda != 1.0f)
+    mixed = ops::add(t, ops::scale(t, mixed, lambda), ops::scale(t, ops::maximum(t, q1_next, q2_next), 1.0f - lambda));
+  const Var best = ops::group_max(t, mixed, n);                                          // (m, 1)
+  const Var y = ops::add(t, t.input(batch.reward.data() + begin, m, 1),
+                         ops::scale(t, ops::mul(t, t.input(batch.not_done.data() + begin, m, 1), best), gamma));
+  target_y_.middleRows(begin, m) = t.value(y);
 }
 
 void Bcq::act(const float* states, Index count, float* actions, Rng& rng) {

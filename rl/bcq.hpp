@@ -14,6 +14,7 @@
 // proposals, the one with the highest Q1.
 #pragma once
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "engine/adam.hpp"
@@ -95,6 +96,14 @@ class Bcq {
 
  private:
   void draw_noise(Index rows);
+  /// Eq. 6-7's target y (M, 1) into target_y_: r + gamma * not_done * max_j of the clipped double-Q of the
+  /// target networks at (s', a'_j), no gradient. With several threads each takes a contiguous share of
+  /// the states through the whole chain on its own tape (one fork per iteration instead of one per
+  /// layer); rows are independent, so the values do not depend on the split.
+  void compute_targets(const TransitionBatch& batch, const BcqNoise& noise);
+  /// The same for states [begin, end) of the batch, on `tape`, into target_y_ rows [begin, end).
+  void targets_for_states(Tape<float>& tape, const TransitionBatch& batch, const BcqNoise& noise, Index begin,
+                          Index end);
   BcqConfig config_;
   Rng rng_;
   std::unique_ptr<ConditionalVae<float>> vae_;
@@ -102,6 +111,8 @@ class Bcq {
   std::unique_ptr<TwinCritic<float>> critic_, critic_target_;
   Adam<float> vae_opt_, actor_opt_, critic_opt_;
   Tape<float> tape_, serve_tape_;
+  std::vector<std::unique_ptr<Tape<float>>> target_tapes_;  // one per thread of compute_targets
+  MatrixR<float> target_y_;                // (M, 1)
   BcqNoise noise_;
   long long iteration_ = 0;
 };

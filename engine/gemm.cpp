@@ -74,12 +74,12 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
 // Which kernel runs a product. The choice depends on the whole product's shape only (never on the rows
 // a thread owns), so every thread of a split product runs the same arithmetic.
 //  * Own: engine/gemm_avx512 (float, AVX-512 builds), for outputs at least one 32-wide tile wide and
-//    one 12-row tile tall: 97-103 GFLOP/s against Eigen's 77-89 on the BCQ layer shapes.
-//  * Eigen: everything else — double (tests, gradient checks), builds without AVX-512, and the thin
-//    products (the 12-wide action heads, the 1-wide Q heads, their weight gradients), where a 12 x 32
-//    tile would waste most of its lanes and Eigen measured faster (bench_engine BM_Gemm).
+//    one 12-row tile tall: 94-110 GFLOP/s against Eigen's 66-89 on the BCQ layer shapes.
 //  * Gemv / Gevm: engine/gemm_avx512's vector loops for the 1-wide products (n = 1 with op(A) = A and
 //    a contiguous op(B) column: the Q heads' forward; m = 1 with op(B) = B: their weight gradient).
+//  * Eigen: everything else — double (tests, gradient checks), builds without AVX-512, and the other
+//    thin products (the 12- and 24-wide heads, weight gradients with fewer than 12 rows), where a
+//    12 x 32 tile would waste most of its lanes and Eigen measured faster.
 enum class Kernel { Own, Gemv, Gevm, Eigen };
 template <class T>
 Kernel choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) {
@@ -204,8 +204,7 @@ template <class T>
 void gemm_bias(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                Index ldb, const T* bias, T* c, Index ldc, Epilogue epilogue) {
   gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, false, RowInit<T>{bias, 0, 1, 0},
-            epilogue == Epilogue::Relu,
-            choose_kernel<T>(m, n, trans_a, trans_b, ldb));
+            epilogue == Epilogue::Relu, choose_kernel<T>(m, n, trans_a, trans_b, ldb));
 }
 
 template <class T>

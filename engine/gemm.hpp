@@ -5,9 +5,9 @@
 // Every GEMM of the engine (linear forward, its input and weight gradients) goes through here, so the
 // engine owns GEMM threading in one place:
 //  * the arithmetic is single-threaded and cache-blocked: the engine's own AVX-512 kernel
-//    (engine/gemm_avx512.hpp) for float products at least 12 x 32, Eigen's general_matrix_matrix_product
-//    for the rest (double, thin products, builds without AVX-512); the choice depends on the product's
-//    shape only;
+//    (engine/gemm_avx512.hpp) for float products at least 12 x 32 and its vector loops for 1-wide ones,
+//    Eigen's general_matrix_matrix_product for the rest (double, the other thin products, builds without
+//    AVX-512); the choice depends on the product's shape only;
 //  * the rows of C are split across OpenMP threads (never the k dimension), with one cache blocking
 //    computed for the whole product, so every element of C is summed in the same order whatever the
 //    thread count: 1 and 2 threads give identical bits;

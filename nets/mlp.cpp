@@ -40,27 +40,26 @@ MlpLayers<T>::MlpLayers(Parameters<T>& params, const std::string& name, const Ml
 
 template <class T>
 Var MlpLayers<T>::forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
-  const Activation first = activation(0);
-  x = layers_[0].forward(tape, params, x, grad, fused(first));
-  return after_first(tape, params, fused(first) == Epilogue::Relu ? x : apply_activation(tape, x, first), grad);
+  return after_first(tape, params, activate(tape, layers_[0].forward(tape, params, x, grad, fused(0)), 0), grad);
 }
 
 template <class T>
 Var MlpLayers<T>::forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
                                    ParamGrad grad) const {
-  const Activation first = activation(0);
-  const Var x = layers_[0].forward_repeated(tape, params, state, rest, n, grad, fused(first));
-  return after_first(tape, params, fused(first) == Epilogue::Relu ? x : apply_activation(tape, x, first), grad);
+  const Var x = layers_[0].forward_repeated(tape, params, state, rest, n, grad, fused(0));
+  return after_first(tape, params, activate(tape, x, 0), grad);
 }
 
 template <class T>
 Var MlpLayers<T>::after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
-  for (std::size_t i = 1; i < layers_.size(); ++i) {
-    const Activation act = activation(i);
-    x = layers_[i].forward(tape, params, x, grad, fused(act));
-    if (fused(act) == Epilogue::None) x = apply_activation(tape, x, act);
-  }
+  for (std::size_t i = 1; i < layers_.size(); ++i)
+    x = activate(tape, layers_[i].forward(tape, params, x, grad, fused(i)), i);
   return x;
+}
+
+template <class T>
+Var MlpLayers<T>::activate(Tape<T>& tape, Var x, std::size_t i) const {
+  return fused(i) == Epilogue::Relu ? x : apply_activation(tape, x, activation(i));
 }
 
 template <class T>

@@ -60,9 +60,13 @@ class MlpLayers {
   Var after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const;
   /// Layer i's activation: the hidden one, or the output one for the last layer.
   Activation activation(std::size_t i) const { return i + 1 < layers_.size() ? spec_.hidden : spec_.output; }
-  /// ReLU runs inside the linear op (one node, applied in the GEMM's stores); other activations are ops
-  /// of their own.
-  static Epilogue fused(Activation a) { return a == Activation::Relu ? Epilogue::Relu : Epilogue::None; }
+  /// What layer i's linear op fuses: its ReLU runs inside the op (one node, applied in the GEMM's
+  /// stores); other activations are ops of their own.
+  Epilogue fused(std::size_t i) const {
+    return activation(i) == Activation::Relu ? Epilogue::Relu : Epilogue::None;
+  }
+  /// Layer i's activation applied to its linear output x, unless the linear op already fused it.
+  Var activate(Tape<T>& tape, Var x, std::size_t i) const;
 
   MlpSpec spec_;
   std::vector<Linear<T>> layers_;

@@ -201,9 +201,9 @@ TEST_CASE("same seed, same bits", "[bcq][determinism]") {
 }
 
 TEST_CASE("1 and 2 threads give the same bits: iterations and serving", "[bcq][determinism][threads]") {
-  // Large enough that the GEMMs of the target block split across 2 threads (engine/gemm.cpp: rows >= 32
-  // and >= 20 MFLOP), among them the repeated first layers' per-sample products (2,560 rows) and the
-  // decoder's hidden layer; the per-state products (256 rows) run on one thread.
+  // Large enough that the training passes' GEMMs split their rows across 2 threads (engine/gemm.cpp: rows
+  // >= 32 and >= 20 MFLOP), and the target block splits its 256 states between the threads, each running
+  // the whole chain single-threaded on its own tape (Bcq::compute_targets).
   BcqConfig config = small_config();
   config.state_dim = 64;
   config.action_dim = 12;

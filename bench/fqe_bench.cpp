@@ -38,16 +38,23 @@ double fqe_flops() {
 
 using bench::SyntheticBuffer;
 
-// The peer's pi_e: a deterministic, frozen MLP evaluated without gradients.
+// The peer's pi_e: a deterministic, frozen MLP evaluated without gradients. pi_e(s) and pi_e(s') are
+// independent passes: with two threads each runs on its own (engine/threads.hpp, run_team), as the
+// peer's intra-op threads split its two passes.
 struct EvalPolicy {
   Mlp<float> net;
-  Tape<float> tape;
+  Tape<float> tapes[2];
   explicit EvalPolicy(Rng& rng) : net(MlpSpec{kState, {kHidden1, kAction}, Activation::Relu, Activation::Tanh}, rng) {}
-  void act(const MatrixR<float>& states, MatrixR<float>& actions) {
-    tape.reset();
-    NoGradScope<float> no_grad(tape);
-    const Var a = net.forward(tape, tape.input(states), ParamGrad::Skip);
-    actions = tape.value(a);  // same shape every call: no allocation
+  void act(const MatrixR<float>* const states[2], MatrixR<float>* const actions[2]) {
+    run_team(2, [&](int team, int member) {
+      for (int k = member; k < 2; k += team) {
+        Tape<float>& tape = tapes[k];
+        tape.reset();
+        NoGradScope<float> no_grad(tape);
+        const Var a = net.forward(tape, tape.input(*states[k]), ParamGrad::Skip);
+        *actions[k] = tape.value(a);  // same shape every call: no allocation
+      }
+    });
   }
 };
 
@@ -72,17 +79,17 @@ void BM_FqeStep(benchmark::State& state) {
   EvalPolicy pi_e(policy_rng);
   TransitionBatch batch(kBatch, kState, kAction);
   MatrixR<float> pi_s(kBatch, kAction), pi_next(kBatch, kAction);
+  const MatrixR<float>* const states[2] = {&batch.state, &batch.next_state};
+  MatrixR<float>* const actions[2] = {&pi_s, &pi_next};
   Rng rng(2);
   for (int i = 0; i < 3; ++i) {  // warm-up: arenas and GEMM buffers reach their size
     buffer.sample(batch, rng);
-    pi_e.act(batch.state, pi_s);
-    pi_e.act(batch.next_state, pi_next);
+    pi_e.act(states, actions);
     fqe.step(batch, pi_s, pi_next);
   }
   for (auto _ : state) {
     buffer.sample(batch, rng);
-    pi_e.act(batch.state, pi_s);
-    pi_e.act(batch.next_state, pi_next);
+    pi_e.act(states, actions);
     benchmark::DoNotOptimize(fqe.step(batch, pi_s, pi_next));
   }
   state.counters["GFLOP/s"] = benchmark::Counter(fqe_flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);

@@ -1,5 +1,6 @@
 #include "engine/adam.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -20,7 +21,7 @@ namespace {
 // with a masked tail, never an alignment-dependent scalar prologue, so the bits depend only on values.
 // The vector form is written out because GCC keeps a scalar std::sqrt loop scalar (errno).
 template <class T>
-void update(std::ptrdiff_t b, std::ptrdiff_t e, T* p, const T* g, T* m, T* v, T step_size, T inv_sqrt_bias2,
+void update_range(std::ptrdiff_t b, std::ptrdiff_t e, T* p, const T* g, T* m, T* v, T step_size, T inv_sqrt_bias2,
             T b1, T b2, T c1, T c2, T eps) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
@@ -58,24 +59,47 @@ Adam<T>::Adam(std::size_t parameter_count, AdamConfig config)
 
 template <class T>
 void Adam<T>::step(Parameters<T>& params) {
+  require_size(params);
+  advance();
+  parallel_for_range(std::ptrdiff_t(m_.size()), kElementwiseParallelMin,
+                     [&](std::ptrdiff_t b, std::ptrdiff_t e) { update(params, std::size_t(b), std::size_t(e)); });
+}
+
+template <class T>
+void Adam<T>::advance() {
+  ++t_;
+}
+
+template <class T>
+void Adam<T>::require_size(const Parameters<T>& params) const {
   if (params.size() != m_.size())
     throw std::invalid_argument("Adam::step: optimizer built for " + std::to_string(m_.size()) +
                                 " parameters, got " + std::to_string(params.size()));
-  ++t_;
+}
+
+template <class T>
+void Adam<T>::update(Parameters<T>& params, std::size_t begin, std::size_t end) {
+  require_size(params);
   const double bias1 = 1.0 - std::pow(config_.beta1, double(t_));
   const double bias2 = 1.0 - std::pow(config_.beta2, double(t_));
   const T step_size = T(config_.lr / bias1);
   const T inv_sqrt_bias2 = T(1.0 / std::sqrt(bias2));
   const T b1 = T(config_.beta1), b2 = T(config_.beta2), eps = T(config_.eps);
   const T c1 = T(1.0 - config_.beta1), c2 = T(1.0 - config_.beta2);
-  T* p = params.values();
-  const T* g = params.grads();
-  T* m = m_.data();
-  T* v = v_.data();
-  parallel_for_range(std::ptrdiff_t(m_.size()), kElementwiseParallelMin,
-                     [&](std::ptrdiff_t b, std::ptrdiff_t e) {
-                       update(b, e, p, g, m, v, step_size, inv_sqrt_bias2, b1, b2, c1, c2, eps);
-                     });
+  update_range(std::ptrdiff_t(begin), std::ptrdiff_t(end), params.values(), params.grads(), m_.data(), v_.data(), step_size,
+               inv_sqrt_bias2, b1, b2, c1, c2, eps);
+}
+
+// Summed and updated in 16 KiB pieces, so the update reads the sum from L1 rather than from memory.
+template <class T>
+void Adam<T>::sum_shards_and_update(Parameters<T>& params, int team, int member) {
+  constexpr std::size_t kPiece = 16384 / sizeof(T);
+  const Range slice = split_range(std::ptrdiff_t(params.size()), team, member, 16);
+  for (std::size_t b = std::size_t(slice.begin); b < std::size_t(slice.end); b += kPiece) {
+    const std::size_t e = std::min(b + kPiece, std::size_t(slice.end));
+    params.sum_gradient_shards(b, e);
+    update(params, b, e);
+  }
 }
 
 template <class T>

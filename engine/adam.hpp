@@ -25,6 +25,14 @@ class Adam {
   Adam(std::size_t parameter_count, AdamConfig config);
   /// One update of `params` from its gradients. params.size() must equal the size given at construction.
   void step(Parameters<T>& params);
+  /// step() for callers that split the buffer across their own threads: advance() once, then update()
+  /// on disjoint ranges covering [0, size) (begins at multiples of 16). Same bits as step().
+  void advance();
+  void update(Parameters<T>& params, std::size_t begin, std::size_t end);
+  /// Team member `member`'s share (of `team`) of "sum params' gradient shards into grads(), then
+  /// update()", after advance(): a contiguous slice of the flat buffers, so members never touch the same
+  /// element. Same bits for any team size.
+  void sum_shards_and_update(Parameters<T>& params, int team, int member);
   long long steps() const { return t_; }
   const AdamConfig& config() const { return config_; }
   void set_lr(double lr) { config_.lr = lr; }
@@ -34,6 +42,7 @@ class Adam {
   void from_bytes(std::string_view bytes, const std::string& context);
 
  private:
+  void require_size(const Parameters<T>& params) const;
   AdamConfig config_;
   std::vector<T> m_, v_;
   long long t_ = 0;

@@ -27,6 +27,7 @@ std::size_t Parameters<T>::add(const std::string& name, Index rows, Index cols) 
   blocks_.push_back(b);
   values_.resize(values_.size() + b.size(), T(0));
   grads_.resize(values_.size(), T(0));
+  for (auto& g : shard_grads_) g.resize(values_.size(), T(0));
   return b.offset;
 }
 
@@ -40,6 +41,25 @@ const typename Parameters<T>::Block& Parameters<T>::block(const std::string& nam
 template <class T>
 void Parameters<T>::zero_grad() {
   std::memset(grads_.data(), 0, grads_.size() * sizeof(T));
+}
+
+template <class T>
+void Parameters<T>::set_gradient_shards(std::size_t count) {
+  if (count == 0) throw std::invalid_argument("Parameters::set_gradient_shards: need at least one shard");
+  shard_grads_.resize(count - 1);
+  for (auto& g : shard_grads_) g.assign(values_.size(), T(0));
+}
+
+template <class T>
+void Parameters<T>::zero_grad(std::size_t shard) {
+  std::memset(grads(shard), 0, grads_.size() * sizeof(T));
+}
+
+template <class T>
+void Parameters<T>::sum_gradient_shards(std::size_t begin, std::size_t end) {
+  T* sum = grads_.data();
+  for (const auto& g : shard_grads_)
+    for (std::size_t i = begin; i < end; ++i) sum[i] += g[i];
 }
 
 template <class T>

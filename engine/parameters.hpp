@@ -4,10 +4,16 @@
 // built, then view into the buffers by offset. Everything that touches all parameters is then a single
 // loop over the flat buffers: zeroing gradients, copying, the soft target update, Adam, save and load.
 //
+// Gradient shards: a step that splits its minibatch into shards (rl/bcq.cpp, ope/fqe.cpp) gives each shard
+// its own gradient buffer (grads(k); shard 0 is grads()), lets each shard's backward accumulate there (the
+// tape names the shard, Tape::gradient_shard), then sums the shards into grads() in shard order. The sum
+// order is fixed by the shard count alone, so the bits do not depend on how many threads ran the shards.
+//
 // Serialization: to_bytes() is a JSON header (scalar type, the block layout) followed by the raw
 // values; from_bytes() refuses anything whose layout differs and says which field. save()/load() wrap
 // that in the checksummed container of engine/atomic_file.hpp and write atomically.
 #pragma once
+#include <cassert>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -43,6 +49,19 @@ class Parameters {
   MapR<T> grad(const Block& b) { return MapR<T>(grads_.data() + b.offset, b.rows, b.cols); }
 
   void zero_grad();
+
+  /// Gives the gradients `count` >= 1 buffers (shard 0 is grads(); the others start at zero).
+  void set_gradient_shards(std::size_t count);
+  std::size_t gradient_shards() const { return 1 + shard_grads_.size(); }
+  /// Gradient buffer of shard k (k = 0: grads()).
+  T* grads(std::size_t shard) {
+    assert(shard < gradient_shards() && "Parameters::grads: no such gradient shard (set_gradient_shards)");
+    return shard == 0 ? grads_.data() : shard_grads_[shard - 1].data();
+  }
+  void zero_grad(std::size_t shard);
+  /// grads()[i] <- shard 0 + shard 1 + ... (summed in that order) for i in [begin, end). Disjoint ranges
+  /// may run on different threads.
+  void sum_gradient_shards(std::size_t begin, std::size_t end);
   /// theta <- src.theta (layouts must match).
   void copy_from(const Parameters& src);
   /// Soft target update theta' <- eta * src.theta + (1 - eta) * theta' (this is theta').
@@ -65,6 +84,7 @@ class Parameters {
   std::vector<Block> blocks_;
   std::vector<T> values_;
   std::vector<T> grads_;
+  std::vector<std::vector<T>> shard_grads_;  // shards 1 .. gradient_shards() - 1
 };
 
 extern template class Parameters<float>;

@@ -10,7 +10,9 @@
 // Contract of an op's backward (dlib's): it ADDS its contribution to the gradients of its inputs
 // (never assigns), and only to inputs whose needs_grad is set. Parameter gradients of a linear layer
 // are accumulated into the owning Parameters' flat gradient buffer the same way, so a network applied
-// twice in one loss gets the sum.
+// twice in one loss gets the sum. A tape that records one shard of a split minibatch names its gradient
+// shard (set_gradient_shard): layers then accumulate into that shard's buffer of their Parameters
+// (engine/parameters.hpp), so tapes on different threads never write the same gradient memory.
 //
 // Grad mode: with grad disabled (NoGradScope, or Tape::set_grad_enabled(false)) nodes keep no gradient
 // buffers and backward() is unavailable: that is the fast forward path for targets and serving.
@@ -68,6 +70,10 @@ class Tape {
 
   void set_grad_enabled(bool on) { grad_enabled_ = on; }
   bool grad_enabled() const { return grad_enabled_; }
+  /// Which gradient buffer of a network's Parameters the layers recorded on this tape accumulate into
+  /// (Parameters::grads(shard)); 0 unless set. Survives reset().
+  void set_gradient_shard(std::size_t shard) { gradient_shard_ = shard; }
+  std::size_t gradient_shard() const { return gradient_shard_; }
 
   /// A leaf (rows x cols), uninitialized; with requires_grad its gradient is accumulated by backward().
   Var leaf(Index rows, Index cols, bool requires_grad = false);
@@ -118,6 +124,7 @@ class Tape {
   int cursor_ = 0;
   Arena arena_;
   bool grad_enabled_ = true;
+  std::size_t gradient_shard_ = 0;
 };
 
 /// Disables gradients on a tape for a scope (the forward-only fast path).

@@ -27,6 +27,21 @@ constexpr std::ptrdiff_t kElementwiseParallelMin = std::ptrdiff_t(1) << 18;
 template <class Body>
 void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& body);
 
+/// Part `k` of [0, n) cut into `parts` contiguous parts: [begin, end). Interior boundaries are multiples
+/// of `align`; with align = 1 the sizes differ by at most one (earlier parts take the remainder).
+struct Range {
+  std::ptrdiff_t begin = 0, end = 0;
+  std::ptrdiff_t size() const { return end - begin; }
+};
+Range split_range(std::ptrdiff_t n, std::ptrdiff_t parts, std::ptrdiff_t k, std::ptrdiff_t align = 1);
+
+/// Runs body(team, member) on a team of min(num_threads(), max_team) threads, one when called from inside
+/// a parallel region. The body may use `#pragma omp barrier`: it always runs in its own (possibly
+/// one-thread) parallel region, so a barrier never binds to an enclosing team. One fork per call: this
+/// is how a step that splits its minibatch into shards runs them (rl/bcq.cpp, ope/fqe.cpp).
+template <class Body>
+void run_team(int max_team, Body&& body);
+
 }  // namespace mtf
 
 #include <omp.h>
@@ -50,6 +65,13 @@ void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& bo
     const std::ptrdiff_t end = begin + chunk < n ? begin + chunk : n;
     if (begin < end) body(begin, end);
   }
+}
+
+template <class Body>
+void run_team(int max_team, Body&& body) {
+  const int wanted = omp_in_parallel() ? 1 : (omp_get_max_threads() < max_team ? omp_get_max_threads() : max_team);
+#pragma omp parallel num_threads(wanted > 0 ? wanted : 1)
+  body(omp_get_num_threads(), omp_get_thread_num());  // the team OpenMP granted (may be smaller)
 }
 
 }  // namespace mtf

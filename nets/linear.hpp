@@ -32,7 +32,7 @@ class Linear {
   Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate,
               Epilogue epilogue = Epilogue::None) const {
     assert(tape.cols(x) == in_ && "Linear::forward: input width differs from the layer's");
-    T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
+    T* param_grad = gradient_buffer(tape, params, grad);
     return ops::linear(tape, x, out_, params.values() + offset_, param_grad, epilogue);
   }
 
@@ -43,8 +43,15 @@ class Linear {
                        ParamGrad grad = ParamGrad::Accumulate, Epilogue epilogue = Epilogue::None) const {
     assert(tape.cols(state) + tape.cols(rest) == in_ &&
            "Linear::forward_repeated: state and rest widths do not add up to the layer's input");
-    T* param_grad = grad == ParamGrad::Accumulate ? params.grads() + offset_ : nullptr;
+    T* param_grad = gradient_buffer(tape, params, grad);
     return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad, epilogue);
+  }
+
+  /// Where this layer's parameter gradients go on `tape`: the tape's gradient shard of `params`, or
+  /// nowhere (no gradient wanted, or the tape records without gradients).
+  T* gradient_buffer(Tape<T>& tape, Parameters<T>& params, ParamGrad grad) const {
+    if (grad == ParamGrad::Skip || !tape.grad_enabled()) return nullptr;
+    return params.grads(tape.gradient_shard()) + offset_;
   }
 
   void init(Parameters<T>& params, Rng& rng) const {

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "engine/ops.hpp"
+#include "engine/threads.hpp"
 
 namespace mtf {
 
@@ -16,48 +17,86 @@ ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index
   q_target_ = std::make_unique<QNetwork<float>>(spec, rng_);
   q_target_->params().copy_from(q_->params());  // Algorithm 2 line 1: one random initialization
   opt_ = Adam<float>(q_->params().size(), AdamConfig{config.lr});
+  const auto shards = std::size_t(config.gradient_shards);
+  q_->params().set_gradient_shards(shards);
+  for (std::size_t k = 0; k < shards; ++k) {
+    shard_tapes_.push_back(std::make_unique<Tape<float>>());
+    shard_tapes_.back()->set_gradient_shard(k);
+  }
+  shard_stats_.resize(shards);
 }
 
 FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
                                const MatrixR<float>& policy_next_actions) {
-  Tape<float>& t = tape_;
-  t.reset();
-  q_->params().zero_grad();
-  Var y;
-  {
-    NoGradScope<float> no_grad(t);
-    const Var q_next = q_target_->forward(t, t.input(batch.next_state), t.input(policy_next_actions));  // (M, 1)
-    y = ops::add(t, t.input(batch.reward),
-                 ops::scale(t, ops::mul(t, t.input(batch.not_done), q_next), float(config_.gamma)));
-  }
-  // Q(s, a) and Q(s, pi_e(s)) in one pass over 2M rows: row 2i pairs state i with its logged action,
-  // row 2i+1 with the evaluated policy's. The state's share of the first layer is computed once per
-  // state (QNetwork::forward_repeated), and the pass's GEMMs are twice as tall.
-  const Index M = batch.rows(), A = action_dim_;
-  const Var actions = t.leaf(2 * M, A);  // (2M, A), constant: no gradient flows to the actions
-  for (Index i = 0; i < M; ++i) {
-    t.value(actions).row(2 * i) = batch.action.row(i);
-    t.value(actions).row(2 * i + 1) = policy_actions.row(i);
-  }
-  const Var q_pairs = ops::reshape(t, q_->forward_repeated(t, t.input(batch.state), actions, 2), M, 2);
-  const Var q_data = ops::slice_cols(t, q_pairs, 0, 1);  // Q(s, a)       (M, 1)
-  const Var q_pi = ops::slice_cols(t, q_pairs, 1, 1);    // Q(s, pi_e(s)) (M, 1)
-  const Var penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
-  const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
-  const Var loss = ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td);
-  t.backward(loss);
-  opt_.step(q_->params());
+  const Index M = batch.rows();
+  const int shards = config_.gradient_shards;
+  if (M < shards)
+    throw std::invalid_argument("ConservativeFqe::step: minibatch of " + std::to_string(M) +
+                                " rows, fewer than the " + std::to_string(shards) + " gradient shards");
+  opt_.advance();
+  // One fork per step: each team member runs whole shards (rows split_range(M, shards, k)) on the
+  // shard's tape into the shard's gradient buffer, then the team sums the shards and applies Adam.
+  run_team(shards, [&](int team, int member) {
+    for (int k = member; k < shards; k += team) step_shard(k, batch, policy_actions, policy_next_actions);
+#pragma omp barrier
+    opt_.sum_shards_and_update(q_->params(), team, member);
+  });
   if (++steps_ % config_.target_period == 0) {
     if (config_.target_eta >= 1.0) q_target_->params().copy_from(q_->params());
     else q_target_->params().soft_update_from(q_->params(), float(config_.target_eta));
   }
   FqeStats stats;
-  stats.loss = t.scalar(loss);
-  stats.td_loss = t.scalar(td);
-  stats.penalty = t.scalar(penalty);
-  stats.q_data_mean = t.value(q_data).mean();
-  stats.target_mean = t.value(y).mean();
+  for (const FqeStats& s : shard_stats_) {  // shard order: the same sums whatever the thread count
+    stats.loss += s.loss;
+    stats.td_loss += s.td_loss;
+    stats.penalty += s.penalty;
+    stats.q_data_mean += s.q_data_mean;
+    stats.target_mean += s.target_mean;
+  }
   return stats;
+}
+
+// Algorithm 2's loss on shard k's rows, weighted by its share w of the minibatch (so the shards'
+// gradients sum to the minibatch's): w [alpha (mean Q(s, pi_e(s)) - mean Q(s, a)) + 0.5 mean (Q(s, a) - y)^2].
+void ConservativeFqe::step_shard(int k, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+                                 const MatrixR<float>& policy_next_actions) {
+  const Index M = batch.rows(), S = state_dim_, A = action_dim_;
+  const Range rows = split_range(M, config_.gradient_shards, k);
+  const Index b = rows.begin, m = rows.size();
+  const float w = float(m) / float(M);
+  Tape<float>& t = *shard_tapes_[std::size_t(k)];
+  t.reset();
+  q_->params().zero_grad(std::size_t(k));
+  Var y;
+  {
+    NoGradScope<float> no_grad(t);
+    const Var q_next = q_target_->forward(t, t.input(batch.next_state.data() + b * S, m, S),
+                                          t.input(policy_next_actions.data() + b * A, m, A));  // (m, 1)
+    y = ops::add(t, t.input(batch.reward.data() + b, m, 1),
+                 ops::scale(t, ops::mul(t, t.input(batch.not_done.data() + b, m, 1), q_next), float(config_.gamma)));
+  }
+  // Q(s, a) and Q(s, pi_e(s)) in one pass over 2m rows: row 2i pairs state i with its logged action,
+  // row 2i+1 with the evaluated policy's. The state's share of the first layer is computed once per
+  // state (QNetwork::forward_repeated), and the pass's GEMMs are twice as tall.
+  const Var actions = t.leaf(2 * m, A);  // (2m, A), constant: no gradient flows to the actions
+  for (Index i = 0; i < m; ++i) {
+    t.value(actions).row(2 * i) = batch.action.row(b + i);
+    t.value(actions).row(2 * i + 1) = policy_actions.row(b + i);
+  }
+  const Var states = t.input(batch.state.data() + b * S, m, S);
+  const Var q_pairs = ops::reshape(t, q_->forward_repeated(t, states, actions, 2), m, 2);
+  const Var q_data = ops::slice_cols(t, q_pairs, 0, 1);  // Q(s, a)       (m, 1)
+  const Var q_pi = ops::slice_cols(t, q_pairs, 1, 1);    // Q(s, pi_e(s)) (m, 1)
+  const Var penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
+  const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
+  const Var loss = ops::scale(t, ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td), w);
+  t.backward(loss);
+  FqeStats& st = shard_stats_[std::size_t(k)];
+  st.loss = t.scalar(loss);
+  st.td_loss = w * t.scalar(td);
+  st.penalty = w * t.scalar(penalty);
+  st.q_data_mean = w * t.value(q_data).mean();
+  st.target_mean = w * t.value(y).mean();
 }
 
 void ConservativeFqe::fit(const sim::TransitionSet& data, sim::Policy& policy, std::ostream* progress) {

@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "engine/adam.hpp"
 #include "engine/tape.hpp"
@@ -83,7 +84,13 @@ class ConservativeFqe {
   Rng rng_;
   std::unique_ptr<QNetwork<float>> q_, q_target_;
   Adam<float> opt_;
-  Tape<float> tape_;
+  /// Algorithm 2's loss and gradient on gradient shard k's rows (step's minibatch split in
+  /// gradient_shards), on the shard's tape into the shard's gradient buffer; stats into shard_stats_[k].
+  void step_shard(int k, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+                  const MatrixR<float>& policy_next_actions);
+  Tape<float> tape_;                                        // estimates
+  std::vector<std::unique_ptr<Tape<float>>> shard_tapes_;  // one per gradient shard of step()
+  std::vector<FqeStats> shard_stats_;                      // step()'s shares, already weighted
   long long steps_ = 0;
   FqeStats last_;
   double seconds_ = 0;

@@ -17,9 +17,13 @@ FqeConfig FqeConfig::from_json(const nlohmann::json& j, const std::string& sourc
   r.get("target_eta", c.target_eta, 0.0, 1.0);
   r.get("initial_states", c.initial_states, 1, 1 << 30);
   r.get("estimate_samples", c.estimate_samples, 1, 1 << 16);
+  r.get("gradient_shards", c.gradient_shards, 1, 1 << 10);
   r.get("log_every", c.log_every, 1LL, 1LL << 40);
   r.get("seed", c.seed);
   r.finish();
+  if (c.gradient_shards > c.batch_size)
+    throw ConfigError(source + ": field \"gradient_shards\" (" + std::to_string(c.gradient_shards) +
+                      ") exceeds \"batch_size\" (" + std::to_string(c.batch_size) + ")");
   return c;
 }
 
@@ -29,7 +33,8 @@ nlohmann::json FqeConfig::to_json() const {
   return {{"hidden", hidden},           {"batch_size", batch_size},   {"steps", steps},
           {"lr", lr},                   {"gamma", gamma},             {"alpha", alpha},
           {"target_period", target_period}, {"target_eta", target_eta}, {"initial_states", initial_states},
-          {"estimate_samples", estimate_samples}, {"log_every", log_every}, {"seed", seed}};
+          {"estimate_samples", estimate_samples}, {"gradient_shards", gradient_shards},
+          {"log_every", log_every}, {"seed", seed}};
 }
 
 }  // namespace mtf

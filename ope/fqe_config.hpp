@@ -21,6 +21,8 @@ struct FqeConfig {
   double target_eta = 1.0;                 // 1 = hard copy; < 1 = soft update at each refresh
   int initial_states = 5000;               // n test initial states averaged in V-hat (appendix A)
   int estimate_samples = 1;                // actions drawn per initial state (>1 for stochastic policies)
+  int gradient_shards = 2;                 // step() splits its minibatch so (see BcqConfig::gradient_shards):
+                                           // results depend on this number, not on the thread count
   long long log_every = 500;
   std::uint64_t seed = 0;
 

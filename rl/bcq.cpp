@@ -37,6 +37,15 @@ Bcq::Bcq(const BcqConfig& config) : config_(config), rng_(config.seed) {
   vae_opt_ = Adam<float>(vae_->params().size(), AdamConfig{config.vae_lr});
   actor_opt_ = Adam<float>(actor_->params().size(), AdamConfig{config.actor_lr});
   critic_opt_ = Adam<float>(critic_->params().size(), AdamConfig{config.critic_lr});
+  const auto shards = std::size_t(config.gradient_shards);
+  vae_->params().set_gradient_shards(shards);
+  actor_->params().set_gradient_shards(shards);
+  critic_->params().set_gradient_shards(shards);
+  for (std::size_t k = 0; k < shards; ++k) {
+    shard_tapes_.push_back(std::make_unique<Tape<float>>());
+    shard_tapes_.back()->set_gradient_shard(k);
+  }
+  shard_stats_.resize(shards);
 }
 
 void Bcq::draw_noise(Index rows) {
@@ -55,63 +64,52 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch) {
 }
 
 BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& noise) {
-  BcqStats stats;
-  Tape<float>& t = tape_;
-
-  // 1. Generative model G (eq. 3): reconstruction + kl_weight * KL(E(z|s,a) || N(0,1)).
-  {
-    t.reset();
-    vae_->params().zero_grad();
-    const Var s = t.input(batch.state), a = t.input(batch.action);
-    const auto rec = vae_->reconstruct(t, s, a, t.input(noise.vae_eps));
-    const Var reconstruction = ops::mse(t, rec.action, a);
-    const Var kl = ops::gaussian_kl(t, rec.mean, rec.log_std);
-    const Var loss = ops::add(t, reconstruction, ops::scale(t, kl, float(config_.kl_weight)));
-    t.backward(loss);
-    vae_opt_.step(vae_->params());
-    stats.vae_loss = t.scalar(loss);
-    stats.reconstruction = t.scalar(reconstruction);
-    stats.kl = t.scalar(kl);
-  }
-
-  // 2. Perturbation P (eq. 5): maximize Q1(s, a_hat + xi(s, a_hat)), a_hat ~ G(s). G is sampled without
-  //    gradient; Q1 passes gradients to its input only (ParamGrad::Skip): no critic weight gradients.
-  {
-    t.reset();
-    actor_->params().zero_grad();
-    const Var s = t.input(batch.state);
-    Var a_hat;
-    {
-      NoGradScope<float> no_grad(t);
-      a_hat = vae_->decode(t, s, t.input(noise.actor_z));
+  const Index M = batch.rows();
+  const int shards = config_.gradient_shards;
+  if (M < shards)
+    throw std::invalid_argument("Bcq::train_iteration: minibatch of " + std::to_string(M) + " rows, fewer than the " +
+                                std::to_string(shards) + " gradient shards");
+  target_y_.resize(M, 1);  // no-ops after the first call with this batch size
+  q1_values_.resize(M, 1);
+  vae_opt_.advance();
+  actor_opt_.advance();
+  critic_opt_.advance();
+  // One fork per iteration. Each team member runs whole shards (rows split_range(M, shards, k)) on the
+  // shard's own tape, accumulating into the shard's gradient buffers; between the blocks the team sums
+  // the shards and applies Adam, each member on its own slice of the flat buffers.
+  run_team(shards, [&](int team, int member) {
+    // 1. Generative model G (eq. 3).
+    for (int k = member; k < shards; k += team) vae_shard(k, batch, noise);
+#pragma omp barrier
+    vae_opt_.sum_shards_and_update(vae_->params(), team, member);
+#pragma omp barrier
+    // 2. Perturbation P (eq. 5) with the updated G, then 3. critics (eq. 6-7) on the target networks'
+    //    y. Neither block changes what the other reads (P's loss reads Q1's weights, which only the
+    //    update after the next barrier changes), so a shard runs both before the team meets again.
+    for (int k = member; k < shards; k += team) {
+      actor_shard(k, batch, noise);
+      const Range rows = split_range(M, shards, k);
+      targets_for_states(*shard_tapes_[std::size_t(k)], batch, noise, rows.begin, rows.end);
+      critic_shard(k, batch);
     }
-    const Var perturbed = actor_->forward(t, s, a_hat);
-    const Var q = critic_->q1(t, s, perturbed, ParamGrad::Skip);
-    const Var loss = ops::scale(t, ops::mean(t, q), -1.0f);
-    t.backward(loss);
-    actor_opt_.step(actor_->params());
-    stats.actor_loss = t.scalar(loss);
-    stats.perturbation_abs = (t.value(perturbed) - t.value(a_hat)).cwiseAbs().mean();
-  }
+#pragma omp barrier
+    actor_opt_.sum_shards_and_update(actor_->params(), team, member);
+    critic_opt_.sum_shards_and_update(critic_->params(), team, member);
+  });
 
-  // 3. Critics (eq. 6–7): clipped double-Q target over n sampled next actions from the target nets
-  //    (compute_targets, no gradient), then both critics regress on it.
-  {
-    compute_targets(batch, noise);
-    t.reset();
-    critic_->params().zero_grad();
-    const Var y = t.input(target_y_);                                                   // (M, 1)
-    const Var s = t.input(batch.state), a = t.input(batch.action);
-    const auto [q1, q2] = critic_->both(t, s, a);
-    const Var loss = ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y));
-    t.backward(loss);
-    critic_opt_.step(critic_->params());
-    stats.critic_loss = t.scalar(loss);
-    const auto q1v = t.value(q1).array();
-    stats.q1_mean = q1v.mean();
-    stats.q1_std = std::sqrt(std::max(0.0f, (q1v - stats.q1_mean).square().mean()));
-    stats.target_mean = t.value(y).mean();
+  BcqStats stats;
+  for (const ShardStats& s : shard_stats_) {  // shard order: the same sums whatever the thread count
+    stats.vae_loss += s.vae_loss;
+    stats.reconstruction += s.reconstruction;
+    stats.kl += s.kl;
+    stats.actor_loss += s.actor_loss;
+    stats.perturbation_abs += s.perturbation_abs;
+    stats.critic_loss += s.critic_loss;
   }
+  const auto q1v = q1_values_.array();
+  stats.q1_mean = q1v.mean();
+  stats.q1_std = std::sqrt(std::max(0.0f, (q1v - stats.q1_mean).square().mean()));
+  stats.target_mean = target_y_.mean();
 
   // 4. Every L iterations: soft target updates (Algorithm 1, lines 10–13).
   if (++iteration_ % config_.target_period == 0) {
@@ -121,24 +119,73 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& nois
   return stats;
 }
 
-void Bcq::compute_targets(const TransitionBatch& batch, const BcqNoise& noise) {
-  const Index M = batch.rows();
-  target_y_.resize(M, 1);  // a no-op after the first call with this batch size
-  const int threads = in_parallel_region() ? 1 : num_threads();
-  while (int(target_tapes_.size()) < threads) target_tapes_.push_back(std::make_unique<Tape<float>>());  // warm-up
-  if (threads <= 1) {
-    targets_for_states(*target_tapes_[0], batch, noise, 0, M);
-    return;
-  }
-#pragma omp parallel num_threads(threads)
-  {
-    // Contiguous shares of the states, from the team OpenMP actually granted.
-    const Index team = omp_get_num_threads(), member = omp_get_thread_num();
-    const Index chunk = (M + team - 1) / team;
-    const Index begin = std::min(M, member * chunk), end = std::min(M, begin + chunk);
-    if (begin < end) targets_for_states(*target_tapes_[std::size_t(member)], batch, noise, begin, end);
-  }
+// Each shard's loss is its rows' mean weighted by rows / M, so the shards' gradients sum to the
+// gradient of the minibatch mean.
+float Bcq::shard_weight(Index shard_rows, Index batch_rows) { return float(shard_rows) / float(batch_rows); }
+
+// 1. Generative model G (eq. 3): reconstruction + kl_weight * KL(E(z|s,a) || N(0,1)) on the shard's rows.
+void Bcq::vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise) {
+  const Index M = batch.rows(), S = config_.state_dim, A = config_.action_dim, L = config_.latent();
+  const Range rows = split_range(M, config_.gradient_shards, k);
+  const Index b = rows.begin, m = rows.size();
+  const float w = shard_weight(m, M);
+  Tape<float>& t = *shard_tapes_[std::size_t(k)];
+  t.reset();
+  vae_->params().zero_grad(std::size_t(k));
+  const Var s = t.input(batch.state.data() + b * S, m, S), a = t.input(batch.action.data() + b * A, m, A);
+  const auto rec = vae_->reconstruct(t, s, a, t.input(noise.vae_eps.data() + b * L, m, L));
+  const Var reconstruction = ops::mse(t, rec.action, a);
+  const Var kl = ops::gaussian_kl(t, rec.mean, rec.log_std);
+  const Var loss = ops::scale(t, ops::add(t, reconstruction, ops::scale(t, kl, float(config_.kl_weight))), w);
+  t.backward(loss);
+  ShardStats& st = shard_stats_[std::size_t(k)];
+  st.vae_loss = t.scalar(loss);
+  st.reconstruction = w * t.scalar(reconstruction);
+  st.kl = w * t.scalar(kl);
 }
+
+// 2. Perturbation P (eq. 5): maximize Q1(s, a_hat + xi(s, a_hat)), a_hat ~ G(s). G is sampled without
+//    gradient; Q1 passes gradients to its input only (ParamGrad::Skip): no critic weight gradients.
+void Bcq::actor_shard(int k, const TransitionBatch& batch, const BcqNoise& noise) {
+  const Index M = batch.rows(), S = config_.state_dim, L = config_.latent();
+  const Range rows = split_range(M, config_.gradient_shards, k);
+  const Index b = rows.begin, m = rows.size();
+  const float w = shard_weight(m, M);
+  Tape<float>& t = *shard_tapes_[std::size_t(k)];
+  t.reset();
+  actor_->params().zero_grad(std::size_t(k));
+  const Var s = t.input(batch.state.data() + b * S, m, S);
+  Var a_hat;
+  {
+    NoGradScope<float> no_grad(t);
+    a_hat = vae_->decode(t, s, t.input(noise.actor_z.data() + b * L, m, L));
+  }
+  const Var perturbed = actor_->forward(t, s, a_hat);
+  const Var q = critic_->q1(t, s, perturbed, ParamGrad::Skip);
+  const Var loss = ops::scale(t, ops::mean(t, q), -w);
+  t.backward(loss);
+  ShardStats& st = shard_stats_[std::size_t(k)];
+  st.actor_loss = t.scalar(loss);
+  st.perturbation_abs = w * (t.value(perturbed) - t.value(a_hat)).cwiseAbs().mean();
+}
+
+// 3. Critics (eq. 6–7): both regress on the shard's targets y (target_y_ rows, computed just before).
+void Bcq::critic_shard(int k, const TransitionBatch& batch) {
+  const Index M = batch.rows(), S = config_.state_dim, A = config_.action_dim;
+  const Range rows = split_range(M, config_.gradient_shards, k);
+  const Index b = rows.begin, m = rows.size();
+  Tape<float>& t = *shard_tapes_[std::size_t(k)];
+  t.reset();
+  critic_->params().zero_grad(std::size_t(k));
+  const Var y = t.input(target_y_.data() + b, m, 1);                                        // (m, 1)
+  const Var s = t.input(batch.state.data() + b * S, m, S), a = t.input(batch.action.data() + b * A, m, A);
+  const auto [q1, q2] = critic_->both(t, s, a);
+  const Var loss = ops::scale(t, ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y)), shard_weight(m, M));
+  t.backward(loss);
+  shard_stats_[std::size_t(k)].critic_loss = t.scalar(loss);
+  q1_values_.middleRows(b, m) = t.value(q1);
+}
+
 
 // Each network sees every next state n times (rows i*n + j); the *_repeated calls take s' once (m, S)
 // and compute its share of their first layer once per state.
@@ -265,7 +312,8 @@ void Bcq::load_checkpoint(const std::string& path) {
   const CheckpointContents contents = open_checkpoint(path);
   const nlohmann::json& meta = contents.meta;
   std::string_view in = contents.sections();
-  if (meta.at("config") != config_.to_json())
+  // Compared after parsing, so keys added since the file was written compare at their defaults.
+  if (BcqConfig::from_json(meta.at("config"), path + ": config").to_json() != config_.to_json())
     throw std::runtime_error(path + ": checkpoint was written with a different config: " +
                              meta.at("config").dump());
   // Restore into scratch copies first so a bad section leaves this learner untouched.

@@ -96,23 +96,32 @@ class Bcq {
 
  private:
   void draw_noise(Index rows);
-  /// Eq. 6-7's target y (M, 1) into target_y_: r + gamma * not_done * max_j of the clipped double-Q of the
-  /// target networks at (s', a'_j), no gradient. With several threads each takes a contiguous share of
-  /// the states through the whole chain on its own tape (one fork per iteration instead of one per
-  /// layer); rows are independent, so the values do not depend on the split.
-  void compute_targets(const TransitionBatch& batch, const BcqNoise& noise);
-  /// The same for states [begin, end) of the batch, on `tape`, into target_y_ rows [begin, end).
+  // The blocks of one iteration for gradient shard k (rows split_range(M, gradient_shards, k)), on the
+  // shard's tape, into the shard's gradient buffers.
+  void vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise);
+  void actor_shard(int k, const TransitionBatch& batch, const BcqNoise& noise);
+  void critic_shard(int k, const TransitionBatch& batch);
+  /// Eq. 6-7's target y into target_y_ rows [begin, end): r + gamma * not_done * max_j of the clipped
+  /// double-Q of the target networks at (s', a'_j), no gradient. Rows are independent, so the values do
+  /// not depend on how the states are split.
   void targets_for_states(Tape<float>& tape, const TransitionBatch& batch, const BcqNoise& noise, Index begin,
                           Index end);
+  static float shard_weight(Index shard_rows, Index batch_rows);
+  /// One shard's contributions to BcqStats, already weighted by its share of the rows.
+  struct ShardStats {
+    float vae_loss = 0, reconstruction = 0, kl = 0, actor_loss = 0, perturbation_abs = 0, critic_loss = 0;
+  };
   BcqConfig config_;
   Rng rng_;
   std::unique_ptr<ConditionalVae<float>> vae_;
   std::unique_ptr<Perturbation<float>> actor_, actor_target_;
   std::unique_ptr<TwinCritic<float>> critic_, critic_target_;
   Adam<float> vae_opt_, actor_opt_, critic_opt_;
-  Tape<float> tape_, serve_tape_;
-  std::vector<std::unique_ptr<Tape<float>>> target_tapes_;  // one per thread of compute_targets
+  Tape<float> serve_tape_;
+  std::vector<std::unique_ptr<Tape<float>>> shard_tapes_;  // one per gradient shard
+  std::vector<ShardStats> shard_stats_;
   MatrixR<float> target_y_;                // (M, 1)
+  MatrixR<float> q1_values_;               // (M, 1) Q1(s, a) of the critic step, for the stats
   BcqNoise noise_;
   long long iteration_ = 0;
 };

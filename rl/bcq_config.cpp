@@ -1,5 +1,8 @@
 #include "rl/bcq_config.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include "engine/json_config.hpp"
 
 namespace mtf {
@@ -24,12 +27,16 @@ BcqConfig BcqConfig::from_json(const nlohmann::json& j, const std::string& sourc
   r.get("target_period", c.target_period, 1, 1 << 30);
   r.get("sampled_actions", c.sampled_actions, 1, 4096);
   r.get("batch_size", c.batch_size, 1, 1 << 20);
+  r.get("gradient_shards", c.gradient_shards, 1, 1 << 10);
   r.get("iterations", c.iterations, 0LL, 1LL << 40);
   r.get("replay_capacity", c.replay_capacity, 1LL, 1LL << 40);
   r.get("log_every", c.log_every, 1LL, 1LL << 40);
   r.get("checkpoint_every", c.checkpoint_every, 0LL, 1LL << 40);
   r.get("seed", c.seed);
   r.finish();
+  if (c.gradient_shards > c.batch_size)
+    throw ConfigError(source + ": field \"gradient_shards\" (" + std::to_string(c.gradient_shards) +
+                                ") exceeds \"batch_size\" (" + std::to_string(c.batch_size) + ")");
   return c;
 }
 
@@ -44,7 +51,8 @@ nlohmann::json BcqConfig::to_json() const {
           {"rho", rho},                     {"gamma", gamma},
           {"lambda", lambda},               {"eta", eta},
           {"target_period", target_period}, {"sampled_actions", sampled_actions},
-          {"batch_size", batch_size},       {"iterations", iterations},
+          {"batch_size", batch_size},       {"gradient_shards", gradient_shards},
+          {"iterations", iterations},
           {"replay_capacity", replay_capacity}, {"log_every", log_every},
           {"checkpoint_every", checkpoint_every}, {"seed", seed}};
 }

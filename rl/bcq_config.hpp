@@ -30,6 +30,11 @@ struct BcqConfig {
   int target_period = 10;    // L: soft update every L iterations, paper 4.2
   int sampled_actions = 10;  // n candidates per state for the target and for serving (BCQ reference)
   int batch_size = 256;      // M, paper 4.2
+  // Execution. Each training pass splits its minibatch into this many contiguous shards, forms their
+  // gradients separately (in parallel when threads are available, one thread per shard) and sums them
+  // in shard order. The result depends on this number, never on the thread count; 2 matches the 2-core
+  // machine the defaults were measured on, and 1 is the plain unsplit step.
+  int gradient_shards = 2;
   // Training loop.
   long long iterations = 300000;       // Ep, paper 4.2
   long long replay_capacity = 100000;  // FIFO replay window, paper 4.2

@@ -99,3 +99,29 @@ TEST_CASE("all_finite detects NaN and Inf", "[parameters]") {
   p.values()[4] = std::numeric_limits<float>::quiet_NaN();
   REQUIRE_FALSE(p.all_finite());
 }
+
+TEST_CASE("gradient shards: separate buffers, summed into grads() in shard order", "[parameters][shards]") {
+  Parameters<float> p = make_params(1);
+  REQUIRE(p.gradient_shards() == 1);
+  REQUIRE(p.grads(0) == p.grads());
+  p.set_gradient_shards(3);
+  REQUIRE(p.gradient_shards() == 3);
+  REQUIRE(p.grads(1) != p.grads(0));
+  REQUIRE(p.grads(2) != p.grads(1));
+  // Values where the order of the float sum shows: (1e8 + 1) - 1e8 = 0, 1e8 - 1e8 + 1 = 1.
+  const std::size_t n = p.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    p.grads(0)[i] = 1e8f;
+    p.grads(1)[i] = 1.0f;
+    p.grads(2)[i] = -1e8f;
+  }
+  p.sum_gradient_shards(0, 4);  // two disjoint ranges, as two team members would
+  p.sum_gradient_shards(4, n);
+  for (std::size_t i = 0; i < n; ++i) REQUIRE(p.grads()[i] == (1e8f + 1.0f) + -1e8f);
+  REQUIRE((1e8f + 1.0f) + -1e8f == 0.0f);  // so the check above pins the order 0, 1, 2
+  for (std::size_t i = 0; i < n; ++i) REQUIRE(p.grads(1)[i] == 1.0f);  // the other shards are read only
+  p.zero_grad(1);
+  for (std::size_t i = 0; i < n; ++i) REQUIRE(p.grads(1)[i] == 0.0f);
+  REQUIRE(p.grads(2)[0] == -1e8f);
+  REQUIRE_THROWS_AS(p.set_gradient_shards(0), std::invalid_argument);
+}

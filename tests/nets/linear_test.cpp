@@ -4,6 +4,7 @@
 #include "nets/linear.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -195,4 +196,46 @@ TEST_CASE("Linear::forward_repeated equals forward on [repeat_rows(s, n) | r]", 
       [&](Tape<double>& t, Var s_rep, Var rest) { return l.forward(t, p, ops::concat_cols(t, s_rep, rest)); },
       [&](Tape<double>& t, Var state, Var rest, Index reps) { return l.forward_repeated(t, p, state, rest, reps); },
       l.out(), rng);
+}
+
+TEST_CASE("a tape's gradient shard routes the layer's weight gradients and the shards sum to the whole batch's",
+          "[linear][shards]") {
+  Parameters<double> p;
+  Linear<double> layer(p, "fc", 5, 4);
+  Rng rng(9);
+  layer.init(p, rng);
+  p.set_gradient_shards(2);
+  const MatrixR<double> x = normal_matrix<double>(7, 5, rng);
+  // d/dtheta of sum(relu(x W^T + b)) on rows [begin, end) of x, on a tape naming `shard`.
+  auto backward_rows = [&](Tape<double>& tape, Index begin, Index end) {
+    tape.reset();
+    const Var y = layer.forward(tape, p, tape.input(x.middleRows(begin, end - begin)), ParamGrad::Accumulate,
+                                Epilogue::Relu);
+    tape.grad(y).setOnes();
+    tape.backward_from(y);
+  };
+  Tape<double> whole, first, second;
+  second.set_gradient_shard(1);
+  p.zero_grad(0);
+  p.zero_grad(1);
+  backward_rows(whole, 0, 7);
+  const std::vector<double> want(p.grads(), p.grads() + p.size());
+  REQUIRE(std::any_of(want.begin(), want.end(), [](double g) { return g != 0.0; }));
+  for (std::size_t i = 0; i < p.size(); ++i) REQUIRE(p.grads(1)[i] == 0.0);  // shard 1 untouched
+
+  p.zero_grad(0);
+  backward_rows(second, 4, 7);
+  for (std::size_t i = 0; i < p.size(); ++i) REQUIRE(p.grads(0)[i] == 0.0);  // shard 0 untouched
+  backward_rows(first, 0, 4);
+  p.sum_gradient_shards(0, p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) REQUIRE_THAT(p.grads()[i], WithinRel(want[i], 1e-12) || WithinAbs(want[i], 1e-14));
+
+  // Without gradients (no-grad tape), a shard the parameters do not have is never touched.
+  Parameters<double> single;
+  Linear<double> frozen(single, "fc", 5, 4);
+  Tape<double> no_grad_tape;
+  no_grad_tape.set_gradient_shard(1);
+  NoGradScope<double> no_grad(no_grad_tape);
+  const Var y = frozen.forward(no_grad_tape, single, no_grad_tape.input(x));
+  REQUIRE(no_grad_tape.rows(y) == 7);
 }

@@ -6,9 +6,11 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 
+#include "engine/threads.hpp"
 #include "tests/support/alloc_counter.hpp"
 #include "tests/support/json_fixture.hpp"
 
@@ -87,6 +89,8 @@ using test::to_matrix;
 TEST_CASE("one CQL-FQE gradient step matches PyTorch", "[fqe][fixture]") {
   const nlohmann::json fx = test::load_fixture("ope/fqe_step.json");
   FqeConfig config = FqeConfig::from_json(fx["config"], "fixture config");
+  config.gradient_shards = GENERATE(1, 2, 3);  // PyTorch's step is one batch; 3: unequal shards
+  INFO("gradient_shards " << config.gradient_shards);
   const Index S = fx["state_dim"], A = fx["action_dim"];
   ConservativeFqe fqe(config, S, A);
   test::set_params(fqe.q().params(), fx["initial"]["q"]);
@@ -186,5 +190,41 @@ TEST_CASE("FQE config: paper defaults and strict keys", "[fqe][config]") {
   REQUIRE(c.target_period == 100);
   REQUIRE(c.initial_states == 5000);
   REQUIRE_THROWS_WITH(FqeConfig::from_json({{"alpha_c", 1}}, "fqe.json"), Contains("fqe.json: unknown key \"alpha_c\""));
+  REQUIRE(c.gradient_shards == 2);
+  REQUIRE_THROWS_WITH(FqeConfig::from_json({{"batch_size", 1}}, "fqe.json"),
+                      Contains("fqe.json: field \"gradient_shards\" (2) exceeds \"batch_size\" (1)"));
   REQUIRE(FqeConfig::from_json(c.to_json(), "mem").to_json() == c.to_json());
+}
+
+TEST_CASE("estimator steps: 1 and 2 threads give the same bits", "[fqe][determinism][threads]") {
+  // With 2 threads each gradient shard runs on its own thread and the team updates disjoint slices.
+  FqeConfig config;
+  config.hidden = {64, 64};
+  config.batch_size = 128;
+  config.target_period = 3;
+  config.gradient_shards = GENERATE(2, 3);
+  INFO("gradient_shards " << config.gradient_shards);
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    auto fqe = std::make_unique<ConservativeFqe>(config, 16, 12);
+    Rng rng(3);
+    TransitionBatch batch(128, 16, 12);
+    MatrixR<float> pi(128, 12), pi_next(128, 12);
+    for (int step = 0; step < 4; ++step) {  // crosses a target refresh
+      for (auto* m : {&batch.state, &batch.next_state, &batch.action, &batch.reward, &pi, &pi_next})
+        for (Index i = 0; i < m->size(); ++i) m->data()[i] = float(rng.uniform(-1, 1));
+      batch.not_done.setOnes();
+      fqe->step(batch, pi, pi_next);
+    }
+    return fqe;
+  };
+  const int saved = num_threads();
+  const auto one = run(1);
+  const auto two = run(2);
+  set_num_threads(saved);
+  const auto same_bits = [](const Parameters<float>& a, const Parameters<float>& b) {
+    return std::memcmp(a.values(), b.values(), sizeof(float) * a.size()) == 0;
+  };
+  REQUIRE(same_bits(one->q().params(), two->q().params()));
+  REQUIRE(same_bits(one->q_target().params(), two->q_target().params()));
 }

@@ -25,6 +25,7 @@ TEST_CASE("defaults follow SPEC section 4 and the paper", "[bcq][config]") {
   REQUIRE(c.target_period == 10);
   REQUIRE(c.sampled_actions == 10);
   REQUIRE(c.batch_size == 256);
+  REQUIRE(c.gradient_shards == 2);
   REQUIRE(c.replay_capacity == 100000);
   REQUIRE(c.iterations == 300000);
   REQUIRE(c.latent() == 24);
@@ -49,5 +50,9 @@ TEST_CASE("unknown, mistyped and out-of-range keys are errors naming them", "[bc
                       Contains("field \"batch_size\": expected an integer"));
   REQUIRE_THROWS_WITH(BcqConfig::from_json({{"vae_hidden", nlohmann::json::array()}}, "bcq.json"),
                       Contains("field \"vae_hidden\": needs at least one hidden width"));
+  REQUIRE_THROWS_WITH(BcqConfig::from_json({{"gradient_shards", 0}}, "bcq.json"),
+                      Contains("field \"gradient_shards\": value 0"));
+  REQUIRE_THROWS_WITH(BcqConfig::from_json({{"batch_size", 4}, {"gradient_shards", 5}}, "bcq.json"),
+                      Contains("bcq.json: field \"gradient_shards\" (5) exceeds \"batch_size\" (4)"));
   REQUIRE_THROWS_WITH(BcqConfig::load("/nonexistent/bcq.json"), Contains("/nonexistent/bcq.json: cannot open"));
 }

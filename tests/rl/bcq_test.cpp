@@ -40,8 +40,11 @@ void require_close(double actual, double expected, const char* name) {
   REQUIRE_THAT(actual, WithinRel(expected, 1e-5) || WithinAbs(expected, 1e-7));
 }
 
-std::unique_ptr<Bcq> learner_from_fixture(const nlohmann::json& c) {
-  auto bcq = std::make_unique<Bcq>(BcqConfig::from_json(c["config"], "fixture config"));
+// The fixture's learner, its minibatch split into `shards` gradient shards (PyTorch's is one batch).
+std::unique_ptr<Bcq> learner_from_fixture(const nlohmann::json& c, int shards) {
+  BcqConfig config = BcqConfig::from_json(c["config"], "fixture config");
+  config.gradient_shards = shards;
+  auto bcq = std::make_unique<Bcq>(config);
   set_params(bcq->vae().params(), c["initial"]["vae"]);
   set_params(bcq->actor().params(), c["initial"]["actor"]);
   set_params(bcq->actor_target().params(), c["initial"]["actor"]);
@@ -118,7 +121,9 @@ bool same_learner(Bcq& a, Bcq& b) {
 
 TEST_CASE("one BCQ iteration matches PyTorch: losses and every network and target", "[bcq][fixture]") {
   const nlohmann::json c = load_fixture()["one_iteration"];
-  auto bcq = learner_from_fixture(c);
+  const int shards = GENERATE(1, 2, 3);  // 3: unequal shards, weights that are not powers of two
+  INFO("gradient_shards " << shards);
+  auto bcq = learner_from_fixture(c, shards);
   const BcqStats stats = run_fixture_iteration(*bcq, c["iterations"][0]);
   require_iteration_matches(*bcq, stats, c["iterations"][0]);
   REQUIRE(bcq->iteration() == 1);
@@ -126,7 +131,9 @@ TEST_CASE("one BCQ iteration matches PyTorch: losses and every network and targe
 
 TEST_CASE("a three-iteration BCQ trace matches PyTorch (target update on, off, on)", "[bcq][fixture]") {
   const nlohmann::json c = load_fixture()["three_iterations"];
-  auto bcq = learner_from_fixture(c);
+  const int shards = GENERATE(1, 2);
+  INFO("gradient_shards " << shards);
+  auto bcq = learner_from_fixture(c, shards);
   for (const auto& it : c["iterations"]) {
     const BcqStats stats = run_fixture_iteration(*bcq, it);
     require_iteration_matches(*bcq, stats, it);
@@ -201,9 +208,9 @@ TEST_CASE("same seed, same bits", "[bcq][determinism]") {
 }
 
 TEST_CASE("1 and 2 threads give the same bits: iterations and serving", "[bcq][determinism][threads]") {
-  // Large enough that the training passes' GEMMs split their rows across 2 threads (engine/gemm.cpp: rows
-  // >= 32 and >= 20 MFLOP), and the target block splits its 256 states between the threads, each running
-  // the whole chain single-threaded on its own tape (Bcq::compute_targets).
+  // With 2 threads each gradient shard's passes (VAE, actor, targets, critic) run on their own thread and
+  // the team sums the shards and updates disjoint slices; with 3 shards one thread runs two of them.
+  // Serving's GEMMs (256 x 10 rows) split their rows across the threads.
   BcqConfig config = small_config();
   config.state_dim = 64;
   config.action_dim = 12;
@@ -212,6 +219,8 @@ TEST_CASE("1 and 2 threads give the same bits: iterations and serving", "[bcq][d
   config.critic_hidden = {256, 256};
   config.batch_size = 256;
   config.sampled_actions = 10;
+  config.gradient_shards = GENERATE(2, 3);
+  INFO("gradient_shards " << config.gradient_shards);
   const int saved_threads = num_threads();
   auto run = [&](int threads, MatrixR<float>& actions) {
     set_num_threads(threads);

@@ -17,9 +17,11 @@ namespace {
 constexpr char kCheckpointMagic[] = "MTFBCQCK";
 constexpr std::uint32_t kCheckpointVersion = 1;
 
-void fill_normal(MatrixR<float>& m, Rng& rng, float clamp_at = 0) {
-  rng.fill_normal(m.data(), std::size_t(m.size()));
-  if (clamp_at > 0) m = m.cwiseMax(-clamp_at).cwiseMin(clamp_at);
+// count N(0, 1) floats into out, clamped to +-clamp_at when clamp_at > 0.
+void fill_normal(float* out, Index count, Rng& rng, float clamp_at = 0) {
+  rng.fill_normal(out, std::size_t(count));
+  if (clamp_at > 0)
+    for (Index i = 0; i < count; ++i) out[i] = std::min(std::max(out[i], -clamp_at), clamp_at);
 }
 }  // namespace
 
@@ -46,24 +48,38 @@ Bcq::Bcq(const BcqConfig& config) : config_(config), rng_(config.seed) {
     shard_tapes_.back()->set_gradient_shard(k);
   }
   shard_stats_.resize(shards);
-}
-
-void Bcq::draw_noise(Index rows) {
-  const Index L = config_.latent(), n = config_.sampled_actions;
-  noise_.vae_eps.resize(rows, L);  // no-ops after the first call with this batch size
-  noise_.actor_z.resize(rows, L);
-  noise_.target_z.resize(rows * n, L);
-  fill_normal(noise_.vae_eps, rng_);
-  fill_normal(noise_.actor_z, rng_, float(ConditionalVae<float>::kPriorZClamp));
-  fill_normal(noise_.target_z, rng_, float(ConditionalVae<float>::kPriorZClamp));
+  shard_rngs_.resize(shards);
 }
 
 BcqStats Bcq::train_iteration(const TransitionBatch& batch) {
-  draw_noise(batch.rows());
-  return train_iteration(batch, noise_);
+  const Index M = batch.rows(), L = config_.latent(), n = config_.sampled_actions;
+  noise_.vae_eps.resize(M, L);  // no-ops after the first call with this batch size
+  noise_.actor_z.resize(M, L);
+  noise_.target_z.resize(M * n, L);
+  // One generator per shard, seeded from the learner's: each shard draws its rows' noise on its own
+  // thread, and the draws depend on the shard count, not on the thread count.
+  for (Rng& shard_rng : shard_rngs_) shard_rng.reseed(rng_.next_u64());
+  return run_iteration(batch, noise_, /*draw_noise=*/true);
 }
 
 BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& noise) {
+  return run_iteration(batch, noise, /*draw_noise=*/false);
+}
+
+// Shard k's rows of noise_ from shard_rngs_[k]: eps ~ N(0, 1) for the VAE, and z ~ N(0, 1) clamped to
+// the prior's +-0.5 for a_hat ~ G(s) (n per next state for the target).
+void Bcq::draw_shard_noise(int k, Index batch_rows) {
+  const Index L = config_.latent(), n = config_.sampled_actions;
+  const Range rows = split_range(batch_rows, config_.gradient_shards, k);
+  const Index b = rows.begin, m = rows.size();
+  const float clamp_at = float(ConditionalVae<float>::kPriorZClamp);
+  Rng& rng = shard_rngs_[std::size_t(k)];
+  fill_normal(noise_.vae_eps.data() + b * L, m * L, rng);
+  fill_normal(noise_.actor_z.data() + b * L, m * L, rng, clamp_at);
+  fill_normal(noise_.target_z.data() + b * n * L, m * n * L, rng, clamp_at);
+}
+
+BcqStats Bcq::run_iteration(const TransitionBatch& batch, const BcqNoise& noise, bool draw_noise) {
   const Index M = batch.rows();
   const int shards = config_.gradient_shards;
   if (M < shards)
@@ -79,7 +95,10 @@ BcqStats Bcq::train_iteration(const TransitionBatch& batch, const BcqNoise& nois
   // the shards and applies Adam, each member on its own slice of the flat buffers.
   run_team(shards, [&](int team, int member) {
     // 1. Generative model G (eq. 3).
-    for (int k = member; k < shards; k += team) vae_shard(k, batch, noise);
+    for (int k = member; k < shards; k += team) {
+      if (draw_noise) draw_shard_noise(k, M);  // noise_ is `noise` then
+      vae_shard(k, batch, noise);
+    }
 #pragma omp barrier
     vae_opt_.sum_shards_and_update(vae_->params(), team, member);
 #pragma omp barrier

@@ -9,9 +9,9 @@
 //   4. every L iterations: soft updates P' <- eta P + (1 - eta) P', Q' likewise
 // The algorithm sees networks as modules (forward, backward, flat parameters); it never indexes weights.
 //
-// Noise is an input: the VAE's eps and the decoder's z come from the learner's seeded Rng, or from the
-// caller (BcqNoise) so fixtures can inject PyTorch's. Serving (eq. 4) picks, among n perturbed VAE
-// proposals, the one with the highest Q1.
+// Noise is an input: the VAE's eps and the decoder's z come from the learner's seeded Rng (one generator
+// per gradient shard, reseeded from it each iteration), or from the caller (BcqNoise) so fixtures can
+// inject PyTorch's. Serving (eq. 4) picks, among n perturbed VAE proposals, the one with the highest Q1.
 #pragma once
 #include <memory>
 #include <vector>
@@ -95,7 +95,9 @@ class Bcq {
   static std::unique_ptr<Bcq> from_checkpoint(const std::string& path);
 
  private:
-  void draw_noise(Index rows);
+  /// The iteration; with draw_noise, `noise` is noise_ and each shard first draws its rows of it.
+  BcqStats run_iteration(const TransitionBatch& batch, const BcqNoise& noise, bool draw_noise);
+  void draw_shard_noise(int k, Index batch_rows);
   // The blocks of one iteration for gradient shard k (rows split_range(M, gradient_shards, k)), on the
   // shard's tape, into the shard's gradient buffers.
   void vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise);
@@ -120,6 +122,7 @@ class Bcq {
   Tape<float> serve_tape_;
   std::vector<std::unique_ptr<Tape<float>>> shard_tapes_;  // one per gradient shard
   std::vector<ShardStats> shard_stats_;
+  std::vector<Rng> shard_rngs_;  // reseeded from rng_ every iteration
   MatrixR<float> target_y_;                // (M, 1)
   MatrixR<float> q1_values_;               // (M, 1) Q1(s, a) of the critic step, for the stats
   BcqNoise noise_;

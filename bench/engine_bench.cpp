@@ -209,6 +209,8 @@ const GemmShape kGemmShapes[] = {
     {"dW_750x750_rows256", 750, 750, 256, Trans::Yes, Trans::No},        // its weight gradient
     {"forward_256x256_rows512", 512, 256, 256, Trans::No, Trans::Yes},   // the FQE step's Q layer 2
     {"forward_64x64_rows256", 256, 64, 64, Trans::No, Trans::Yes},       // the tiny configuration
+    {"head_300x12_rows2560", 2560, 12, 300, Trans::No, Trans::Yes},      // actor' output layer (target)
+    {"head_750x24_rows256", 256, 24, 750, Trans::No, Trans::Yes},        // VAE mean / log_std heads
 };
 
 void BM_Gemm(benchmark::State& state, GemmShape s, bool own) {

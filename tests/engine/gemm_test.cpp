@@ -50,7 +50,8 @@ TEST_CASE("gemm matches the naive kernel in every transposition case", "[gemm]")
 }
 
 // The float products exercise the engine's own AVX-512 kernel where the build has it (m >= 12, n >= 32):
-// partial 12-row and 32-column tiles, several 384-deep k-blocks, more than one 768-wide column block.
+// partial 12-row and 32-column tiles, several 384-deep k-blocks, more than one 768-wide column block;
+// and the tall narrow products of the heads (Eigen's kernel).
 // Reference: the naive loop in double on the same (float) inputs.
 TEST_CASE("float gemm matches a double-precision reference at tile and block edges", "[gemm]") {
   Rng rng(74);
@@ -59,7 +60,9 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
       for (auto [m, n, k] : {std::tuple<Index, Index, Index>{12, 32, 1}, {13, 33, 5}, {25, 47, 384}, {50, 100, 385},
                              {37, 800, 800}, {256, 64, 64}, {11, 31, 7},
                              // 1-wide products (the Q heads): n = 1 forward, m = 1 weight gradient
-                             {41, 1, 37}, {1, 70, 20}, {1, 1, 5}, {2560, 1, 300}}) {
+                             {41, 1, 37}, {1, 70, 20}, {1, 1, 5}, {2560, 1, 300},
+                             // tall and narrow (the 12- and 24-wide heads)
+                             {128, 2, 9}, {200, 12, 300}, {130, 13, 385}, {2560, 24, 750}, {300, 31, 40}}) {
         Problem<float> p(m, n, k, ta, tb, rng);
         for (bool acc : {false, true}) {
           MatrixR<double> ref = p.c0.cast<double>();
@@ -83,7 +86,7 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
 TEST_CASE("gemm_bias overwrites C with the product plus the bias row, optionally through a ReLU", "[gemm]") {
   Rng rng(75);
   for (auto [m, n, k] : {std::tuple<Index, Index, Index>{13, 33, 5}, {50, 100, 385}, {3, 5, 7}, {24, 64, 0}, {30, 12, 800},
-                         {30, 1, 300}, {1, 70, 20}})
+                         {30, 1, 300}, {1, 70, 20}, {256, 12, 300}, {2560, 24, 88}})
     for (Epilogue epilogue : {Epilogue::None, Epilogue::Relu}) {
       Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
       const MatrixR<float> bias = test::normal_matrix<float>(1, n, rng);
@@ -106,7 +109,7 @@ TEST_CASE("gemm_init_rows starts row i from row i / group of the init matrix", "
   // group 10 (BCQ's n) does not divide the 24-row thread chunks or the 12-row tiles; n = 1 takes the
   // vector path; the big one splits across threads.
   for (auto [m, n, k, group] : {std::tuple<Index, Index, Index, Index>{50, 40, 24, 10}, {30, 1, 20, 3},
-                                {2560, 400, 12, 10}, {7, 33, 0, 2}})
+                                {2560, 400, 12, 10}, {7, 33, 0, 2}, {2560, 12, 24, 10}})
     for (Epilogue epilogue : {Epilogue::None, Epilogue::Relu}) {
       Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
       const Index groups = (m + group - 1) / group;
@@ -145,7 +148,9 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
                                  {256, 400, 300, Trans::No, Trans::No},
                                  {750, 750, 256, Trans::Yes, Trans::No},
                                  {40, 300, 1000, Trans::Yes, Trans::No},
-                                 {2560, 1, 300, Trans::No, Trans::Yes}}) {
+                                 {2560, 1, 300, Trans::No, Trans::Yes},
+                                 {5120, 24, 300, Trans::No, Trans::Yes},   // a head, split by rows
+                                 {3000, 12, 750, Trans::Yes, Trans::No}}) {
     Problem<float> p(m, n, k, ta, tb, rng);
     set_num_threads(1);
     const MatrixR<float> one = p.run(true, false);
@@ -161,12 +166,14 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
 TEST_CASE("gemm allocates nothing once warm", "[gemm][alloc]") {
   if (!test::allocation_counting_available()) return;
   Rng rng(73);
-  Problem<float> p(256, 750, 750, Trans::No, Trans::Yes, rng);
-  MatrixR<float> c(256, 750);
-  auto call = [&] { gemm(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), c.data(), p.n, false); };
-  call();
-  call();
-  test::CountAllocations count;
-  for (int i = 0; i < 5; ++i) call();
-  REQUIRE(count.counts().heap == 0);
+  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{256, 750, 750}, {2560, 12, 300}}) {  // own, Eigen's
+    Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
+    MatrixR<float> c(m, n);
+    auto call = [&] { gemm(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), c.data(), p.n, false); };
+    call();
+    call();
+    test::CountAllocations count;
+    for (int i = 0; i < 5; ++i) call();
+    REQUIRE(count.counts().heap == 0);
+  }
 }

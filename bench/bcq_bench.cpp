@@ -5,7 +5,9 @@
 //   tiny       VAE 64,64    actor 64,64    critic 64,64
 // Each iteration samples its minibatch from a 100,000-transition synthetic buffer (as the PyTorch peer
 // does). Threads: OMP_NUM_THREADS. The GFLOP/s counter uses the peer's FLOP convention (linear layers
-// only, backward = 2x forward), so the two report comparable rates.
+// only, backward = 2x forward), so the two report comparable rates. BM_BcqIteration runs the default
+// config (gradient_shards 2); BM_BcqIterationOneShard/<shape> the same with gradient_shards 1 (the
+// unsplit step: what sharding costs on one thread, and what it saves on two).
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -60,10 +62,12 @@ double bcq_flops(const Shape& s) {
 
 using bench::SyntheticBuffer;
 
-void BM_BcqIteration(benchmark::State& state, Shape shape) {
+void BM_BcqIteration(benchmark::State& state, Shape shape, int gradient_shards) {
   Rng data_rng(1);
   static const SyntheticBuffer buffer(kBuffer, kState, kAction, data_rng);
-  Bcq bcq(config_for(shape));
+  BcqConfig config = config_for(shape);
+  config.gradient_shards = gradient_shards;
+  Bcq bcq(config);
   TransitionBatch batch(kBatch, kState, kAction);
   Rng rng(2);
   for (int i = 0; i < 3; ++i) {  // warm-up: arenas and GEMM buffers reach their size
@@ -76,6 +80,10 @@ void BM_BcqIteration(benchmark::State& state, Shape shape) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(bcq_flops(shape) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["threads"] = num_threads();
+}
+
+void BM_BcqIterationOneShard(benchmark::State& state, Shape shape, int gradient_shards) {
+  BM_BcqIteration(state, shape, gradient_shards);
 }
 
 void BM_BcqServe(benchmark::State& state, Shape shape, Index states_per_call) {
@@ -96,9 +104,12 @@ void BM_BcqServe(benchmark::State& state, Shape shape, Index states_per_call) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_BcqIteration, reference, kShapes[0])->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
-BENCHMARK_CAPTURE(BM_BcqIteration, medium, kShapes[1])->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK_CAPTURE(BM_BcqIteration, tiny, kShapes[2])->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+BENCHMARK_CAPTURE(BM_BcqIteration, reference, kShapes[0], 2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK_CAPTURE(BM_BcqIteration, medium, kShapes[1], 2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_BcqIteration, tiny, kShapes[2], 2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+BENCHMARK_CAPTURE(BM_BcqIterationOneShard, reference, kShapes[0], 1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK_CAPTURE(BM_BcqIterationOneShard, medium, kShapes[1], 1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_BcqIterationOneShard, tiny, kShapes[2], 1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 BENCHMARK_CAPTURE(BM_BcqServe, reference_batch256, kShapes[0], 256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_BcqServe, reference_single, kShapes[0], 1)->Unit(benchmark::kMicrosecond)->UseRealTime();
 

@@ -213,6 +213,8 @@ for t in $THREADS; do
   peer tiny "$t" --which bcq --vae-hidden 64 --actor-hidden 64,64 --critic-hidden 64,64 --iters 200
   ours bench_fqe 'BM_FqeStep/fqe' fqe "$t"
   peer fqe "$t" --which fqe
+  # The unsplit step (gradient_shards 1) on one thread: what the default's two shards cost there.
+  if [ "$t" = 1 ]; then ours bench_bcq 'BM_BcqIterationOneShard/' oneshard "$t"; fi
   ours bench_bcq 'BM_BcqServe' serve "$t"
   peer_serve "$t"
   done
@@ -269,6 +271,17 @@ for cfg, kind in (('reference', 'BM_BcqIteration'), ('medium', 'BM_BcqIteration'
         frac = gf / (t * peak1) if gf else None
         out.append(f'| {cfg} | {t} | {tagged(ours, opol, t)} | {tagged(peer, ppol, t)} | {fmt(ratio)} | {fmt(gf, 1)} | '
                    f'{fmt(pgf, 1)} | {"—" if frac is None else f"{100 * frac:.0f} %"} |')
+oneshard = [(cfg, best('BM_BcqIterationOneShard', cfg, 1, 'ms')[0], best('peer', cfg, 1, 'ms')[0])
+            for cfg in ('reference', 'medium', 'tiny')]
+if any(o for _, o, _ in oneshard):
+    out.append('')
+    out.append('The same BCQ iteration unsplit (gradient_shards 1 instead of the default 2), 1 thread:')
+    out.append('')
+    out.append('| config | threads | ours ms/iter, 1 shard | peer ms/iter | ratio ours/peer |')
+    out.append('|---|---|---|---|---|')
+    for cfg, o, p in oneshard:
+        ours, peer = o and o['ms'], p and p['ms']
+        out.append(f'| {cfg} | 1 | {fmt(ours)} | {fmt(peer)} | {fmt(ours / peer if ours and peer else None)} |')
 out.append('')
 out.append('Serving at the reference sizes (eq. 4: 10 VAE proposals per state, perturbed, argmax Q1), decisions/s:')
 out.append('')

@@ -1,10 +1,13 @@
-// engine/threads.hpp — the engine's thread count.
+// engine/threads.hpp — the engine's thread count, and the two ways work is split across threads.
 //
-// Threading has exactly one owner per kernel: the engine's GEMM splits the rows of its output across
-// OpenMP threads (each thread runs Eigen's single-threaded GEMM kernel — Eigen itself is built with
-// EIGEN_DONT_PARALLELIZE), and large elementwise kernels split their flat range. Nothing is nested: a
-// kernel called from inside a parallel region runs sequentially. No kernel splits a reduction across
-// threads, so results do not depend on the thread count.
+// Threading has exactly one owner at a time. A training step that splits its minibatch into gradient
+// shards (rl/bcq.cpp, ope/fqe.cpp) owns it for the whole step: run_team forks once, each member runs
+// whole shards, and the kernels inside run sequentially. Outside such a step each kernel owns it: the
+// engine's GEMM splits the rows of its output across OpenMP threads (each thread runs a single-threaded
+// kernel — Eigen itself is built with EIGEN_DONT_PARALLELIZE), and large elementwise kernels split their
+// flat range. Nothing is nested: a kernel called from inside a parallel region runs sequentially. No
+// kernel splits a reduction across threads, and a step's shards are fixed by its config, so results do
+// not depend on the thread count.
 #pragma once
 #include <cstddef>
 

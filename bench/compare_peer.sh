@@ -27,7 +27,7 @@
 # yourself restricts the runs to that one policy. OMP_PROC_BIND is passed through unchanged if set.
 # The peer runs with the README's GLIBC_TUNABLES (raised malloc thresholds: the strongest peer).
 # Order: for each thread count and configuration, ours then the peer's, back to back, so both see the
-# same machine load. Takes ~6-8 minutes on a 2-core machine.
+# same machine load. Takes ~10 minutes on a 2-core machine (2 rounds).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

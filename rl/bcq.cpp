@@ -138,19 +138,21 @@ BcqStats Bcq::run_iteration(const TransitionBatch& batch, const BcqNoise& noise,
   return stats;
 }
 
-// Each shard's loss is its rows' mean weighted by rows / M, so the shards' gradients sum to the
-// gradient of the minibatch mean.
-float Bcq::shard_weight(Index shard_rows, Index batch_rows) { return float(shard_rows) / float(batch_rows); }
+// Shard k of an M-row minibatch: its rows, its tape (reset) and `params`' shard-k gradients (zeroed).
+// Its loss is its rows' mean times weight = rows / M, so the shards' gradients sum to the gradient of the
+// minibatch mean.
+Bcq::Shard Bcq::open_shard(int k, Index batch_rows, Parameters<float>& params) {
+  const Range rows = split_range(batch_rows, config_.gradient_shards, k);
+  Tape<float>& tape = *shard_tapes_[std::size_t(k)];
+  tape.reset();
+  params.zero_grad(std::size_t(k));
+  return {rows.begin, rows.size(), float(rows.size()) / float(batch_rows), tape};
+}
 
 // 1. Generative model G (eq. 3): reconstruction + kl_weight * KL(E(z|s,a) || N(0,1)) on the shard's rows.
 void Bcq::vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise) {
-  const Index M = batch.rows(), S = config_.state_dim, A = config_.action_dim, L = config_.latent();
-  const Range rows = split_range(M, config_.gradient_shards, k);
-  const Index b = rows.begin, m = rows.size();
-  const float w = shard_weight(m, M);
-  Tape<float>& t = *shard_tapes_[std::size_t(k)];
-  t.reset();
-  vae_->params().zero_grad(std::size_t(k));
+  const Index S = config_.state_dim, A = config_.action_dim, L = config_.latent();
+  const auto [b, m, w, t] = open_shard(k, batch.rows(), vae_->params());
   const Var s = t.input(batch.state.data() + b * S, m, S), a = t.input(batch.action.data() + b * A, m, A);
   const auto rec = vae_->reconstruct(t, s, a, t.input(noise.vae_eps.data() + b * L, m, L));
   const Var reconstruction = ops::mse(t, rec.action, a);
@@ -166,13 +168,8 @@ void Bcq::vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise) 
 // 2. Perturbation P (eq. 5): maximize Q1(s, a_hat + xi(s, a_hat)), a_hat ~ G(s). G is sampled without
 //    gradient; Q1 passes gradients to its input only (ParamGrad::Skip): no critic weight gradients.
 void Bcq::actor_shard(int k, const TransitionBatch& batch, const BcqNoise& noise) {
-  const Index M = batch.rows(), S = config_.state_dim, L = config_.latent();
-  const Range rows = split_range(M, config_.gradient_shards, k);
-  const Index b = rows.begin, m = rows.size();
-  const float w = shard_weight(m, M);
-  Tape<float>& t = *shard_tapes_[std::size_t(k)];
-  t.reset();
-  actor_->params().zero_grad(std::size_t(k));
+  const Index S = config_.state_dim, L = config_.latent();
+  const auto [b, m, w, t] = open_shard(k, batch.rows(), actor_->params());
   const Var s = t.input(batch.state.data() + b * S, m, S);
   Var a_hat;
   {
@@ -190,16 +187,12 @@ void Bcq::actor_shard(int k, const TransitionBatch& batch, const BcqNoise& noise
 
 // 3. Critics (eq. 6–7): both regress on the shard's targets y (target_y_ rows, computed just before).
 void Bcq::critic_shard(int k, const TransitionBatch& batch) {
-  const Index M = batch.rows(), S = config_.state_dim, A = config_.action_dim;
-  const Range rows = split_range(M, config_.gradient_shards, k);
-  const Index b = rows.begin, m = rows.size();
-  Tape<float>& t = *shard_tapes_[std::size_t(k)];
-  t.reset();
-  critic_->params().zero_grad(std::size_t(k));
+  const Index S = config_.state_dim, A = config_.action_dim;
+  const auto [b, m, w, t] = open_shard(k, batch.rows(), critic_->params());
   const Var y = t.input(target_y_.data() + b, m, 1);                                        // (m, 1)
   const Var s = t.input(batch.state.data() + b * S, m, S), a = t.input(batch.action.data() + b * A, m, A);
   const auto [q1, q2] = critic_->both(t, s, a);
-  const Var loss = ops::scale(t, ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y)), shard_weight(m, M));
+  const Var loss = ops::scale(t, ops::add(t, ops::mse(t, q1, y), ops::mse(t, q2, y)), w);
   t.backward(loss);
   shard_stats_[std::size_t(k)].critic_loss = t.scalar(loss);
   q1_values_.middleRows(b, m) = t.value(q1);

@@ -108,7 +108,12 @@ class Bcq {
   /// not depend on how the states are split.
   void targets_for_states(Tape<float>& tape, const TransitionBatch& batch, const BcqNoise& noise, Index begin,
                           Index end);
-  static float shard_weight(Index shard_rows, Index batch_rows);
+  struct Shard {
+    Index begin, rows;
+    float weight;
+    Tape<float>& tape;
+  };
+  Shard open_shard(int k, Index batch_rows, Parameters<float>& params);
   /// One shard's contributions to BcqStats, already weighted by its share of the rows.
   struct ShardStats {
     float vae_loss = 0, reconstruction = 0, kl = 0, actor_loss = 0, perturbation_abs = 0, critic_loss = 0;

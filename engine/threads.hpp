@@ -73,6 +73,12 @@ void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& bo
 template <class Body>
 void run_team(int max_team, Body&& body) {
   const int wanted = omp_in_parallel() ? 1 : (omp_get_max_threads() < max_team ? omp_get_max_threads() : max_team);
+  if (wanted <= 1 && omp_get_num_threads() == 1) {
+    // One thread, and the innermost enclosing team (if any) has one thread too, so the body's barriers
+    // bind to a team of one: run it here. (libgomp mallocs and frees a one-thread team on every region.)
+    body(1, 0);
+    return;
+  }
 #pragma omp parallel num_threads(wanted > 0 ? wanted : 1)
   body(omp_get_num_threads(), omp_get_thread_num());  // the team OpenMP granted (may be smaller)
 }

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tests/support/alloc_counter.hpp"
+
 TEST_CASE("set_num_threads sets the count and rejects zero", "[threads]") {
   const int before = mtf::num_threads();
   mtf::set_num_threads(1);
@@ -104,5 +106,28 @@ TEST_CASE("run_team: a team of min(threads, asked), whose barrier never binds to
     }
   }
   REQUIRE(inner_runs == 1);
+  mtf::set_num_threads(before);
+}
+
+TEST_CASE("run_team allocates nothing once warm, at 1 and 2 threads", "[threads][alloc]") {
+  if (!mtf::test::allocation_counting_available()) return;
+  const int before = mtf::num_threads();
+  for (int threads : {1, 2}) {
+    mtf::set_num_threads(threads);
+    int sum = 0;
+    auto body = [&](int team, int member) {
+#pragma omp barrier
+#pragma omp atomic
+      sum += team + member;
+    };
+    mtf::run_team(2, body);  // warm-up: the OpenMP runtime builds its thread pool
+    mtf::run_team(2, body);
+    mtf::test::CountAllocations count;
+    for (int i = 0; i < 5; ++i) mtf::run_team(2, body);
+    const long long heap = count.counts().heap;
+    INFO("threads " << threads);
+    REQUIRE(heap == 0);  // libgomp mallocs a one-thread team: run_team must not ask for one
+    REQUIRE(sum == 7 * (threads == 1 ? 1 : (2 + 0) + (2 + 1)));  // team + member over the members, 7 calls
+  }
   mtf::set_num_threads(before);
 }

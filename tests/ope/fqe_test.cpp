@@ -145,6 +145,10 @@ TEST_CASE("the CQL penalty lowers an out-of-distribution policy's estimate, bare
 
 TEST_CASE("estimator steps allocate nothing after warm-up", "[fqe][alloc]") {
   if (!test::allocation_counting_available()) return;
+  const int threads = GENERATE(1, 2);  // shards in turn on one thread, or one per thread
+  INFO("threads " << threads);
+  const int saved_threads = num_threads();
+  set_num_threads(threads);
   FqeConfig config;
   config.hidden = {64, 64};
   config.batch_size = 128;
@@ -160,7 +164,9 @@ TEST_CASE("estimator steps allocate nothing after warm-up", "[fqe][alloc]") {
   fqe.step(batch, pi, pi);
   test::CountAllocations count;
   for (int i = 0; i < 5; ++i) fqe.step(batch, pi, pi);
-  REQUIRE(count.counts().heap == 0);
+  const long long heap = count.counts().heap;
+  set_num_threads(saved_threads);
+  REQUIRE(heap == 0);
 }
 
 TEST_CASE("a diverging fit stops with a clear message", "[fqe]") {

@@ -157,6 +157,11 @@ TEST_CASE("the actor step forms no critic weight gradients and leaves the VAE al
 
 TEST_CASE("BCQ iterations and serving allocate nothing after warm-up", "[bcq][alloc]") {
   if (!test::allocation_counting_available()) return;
+  // At 1 thread the shards run in turn on the caller's thread; at 2 each on its own.
+  const int threads = GENERATE(1, 2);
+  INFO("threads " << threads);
+  const int saved_threads = num_threads();
+  set_num_threads(threads);
   const BcqConfig config = small_config();
   Bcq bcq(config);
   Rng rng(6);
@@ -172,6 +177,7 @@ TEST_CASE("BCQ iterations and serving allocate nothing after warm-up", "[bcq][al
   test::CountAllocations serve_count;
   for (int i = 0; i < 4; ++i) bcq.act(batch.state.data(), 32, actions.data(), rng);
   const auto serve = serve_count.counts();
+  set_num_threads(saved_threads);
   REQUIRE(train.heap == 0);
   REQUIRE(train.operator_new == 0);
   REQUIRE(serve.heap == 0);

@@ -61,8 +61,9 @@ template <class T>
 void Adam<T>::step(Parameters<T>& params) {
   require_size(params);
   advance();
+  const Coefficients k = coefficients();
   parallel_for_range(std::ptrdiff_t(m_.size()), kElementwiseParallelMin,
-                     [&](std::ptrdiff_t b, std::ptrdiff_t e) { update(params, std::size_t(b), std::size_t(e)); });
+                     [&](std::ptrdiff_t b, std::ptrdiff_t e) { apply(k, params, std::size_t(b), std::size_t(e)); });
 }
 
 template <class T>
@@ -77,28 +78,38 @@ void Adam<T>::require_size(const Parameters<T>& params) const {
                                 " parameters, got " + std::to_string(params.size()));
 }
 
+// The step's scalars for the current t (bias corrections in double, as PyTorch computes them).
+template <class T>
+typename Adam<T>::Coefficients Adam<T>::coefficients() const {
+  const double bias1 = 1.0 - std::pow(config_.beta1, double(t_));
+  const double bias2 = 1.0 - std::pow(config_.beta2, double(t_));
+  return {T(config_.lr / bias1), T(1.0 / std::sqrt(bias2)), T(config_.beta1), T(config_.beta2),
+          T(1.0 - config_.beta1), T(1.0 - config_.beta2), T(config_.eps)};
+}
+
+template <class T>
+void Adam<T>::apply(const Coefficients& k, Parameters<T>& params, std::size_t begin, std::size_t end) {
+  update_range(std::ptrdiff_t(begin), std::ptrdiff_t(end), params.values(), params.grads(), m_.data(), v_.data(),
+               k.step_size, k.inv_sqrt_bias2, k.b1, k.b2, k.c1, k.c2, k.eps);
+}
+
 template <class T>
 void Adam<T>::update(Parameters<T>& params, std::size_t begin, std::size_t end) {
   require_size(params);
-  const double bias1 = 1.0 - std::pow(config_.beta1, double(t_));
-  const double bias2 = 1.0 - std::pow(config_.beta2, double(t_));
-  const T step_size = T(config_.lr / bias1);
-  const T inv_sqrt_bias2 = T(1.0 / std::sqrt(bias2));
-  const T b1 = T(config_.beta1), b2 = T(config_.beta2), eps = T(config_.eps);
-  const T c1 = T(1.0 - config_.beta1), c2 = T(1.0 - config_.beta2);
-  update_range(std::ptrdiff_t(begin), std::ptrdiff_t(end), params.values(), params.grads(), m_.data(), v_.data(), step_size,
-               inv_sqrt_bias2, b1, b2, c1, c2, eps);
+  apply(coefficients(), params, begin, end);
 }
 
 // Summed and updated in 16 KiB pieces, so the update reads the sum from L1 rather than from memory.
 template <class T>
 void Adam<T>::sum_shards_and_update(Parameters<T>& params, int team, int member) {
+  require_size(params);
+  const Coefficients k = coefficients();
   constexpr std::size_t kPiece = 16384 / sizeof(T);
   const Range slice = split_range(std::ptrdiff_t(params.size()), team, member, 16);
   for (std::size_t b = std::size_t(slice.begin); b < std::size_t(slice.end); b += kPiece) {
     const std::size_t e = std::min(b + kPiece, std::size_t(slice.end));
     params.sum_gradient_shards(b, e);
-    update(params, b, e);
+    apply(k, params, b, e);
   }
 }
 

@@ -42,7 +42,12 @@ class Adam {
   void from_bytes(std::string_view bytes, const std::string& context);
 
  private:
+  struct Coefficients {
+    T step_size, inv_sqrt_bias2, b1, b2, c1, c2, eps;
+  };
   void require_size(const Parameters<T>& params) const;
+  Coefficients coefficients() const;
+  void apply(const Coefficients& k, Parameters<T>& params, std::size_t begin, std::size_t end);
   AdamConfig config_;
   std::vector<T> m_, v_;
   long long t_ = 0;

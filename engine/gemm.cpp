@@ -1,6 +1,7 @@
 #include "engine/gemm.hpp"
 
 #include "engine/gemm_avx512.hpp"
+#include "engine/threads.hpp"
 
 #include <omp.h>
 
@@ -158,15 +159,12 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
   }
 #pragma omp parallel num_threads(threads)
   {
-    // Rows of C in chunks that are multiples of 24 (whole 12-row tiles of the own kernel, whole
+    // Rows of C in chunks cut at multiples of 24 rows (whole 12-row tiles of the own kernel, whole
     // register columns of Eigen's), sized from the team OpenMP actually granted (it may be smaller
     // than asked). Where the row splits fall does not change any element's arithmetic (see the
     // header), so the bits stay the same.
-    const Index team = omp_get_num_threads();
-    const Index chunk = ((m + team - 1) / team + 23) / 24 * 24;
-    const Index r0 = Index(omp_get_thread_num()) * chunk;
-    const Index rows = std::min(chunk, m - r0);
-    if (rows > 0) run_rows(r0, rows);
+    const Range chunk = split_range(m, omp_get_num_threads(), omp_get_thread_num(), 24);
+    if (chunk.size() > 0) run_rows(chunk.begin, chunk.size());
   }
 }
 

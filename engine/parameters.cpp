@@ -39,11 +39,6 @@ const typename Parameters<T>::Block& Parameters<T>::block(const std::string& nam
 }
 
 template <class T>
-void Parameters<T>::zero_grad() {
-  std::memset(grads_.data(), 0, grads_.size() * sizeof(T));
-}
-
-template <class T>
 void Parameters<T>::set_gradient_shards(std::size_t count) {
   if (count == 0) throw std::invalid_argument("Parameters::set_gradient_shards: need at least one shard");
   shard_grads_.resize(count - 1);

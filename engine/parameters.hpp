@@ -48,7 +48,8 @@ class Parameters {
   MapR<T> value(const Block& b) { return MapR<T>(values_.data() + b.offset, b.rows, b.cols); }
   MapR<T> grad(const Block& b) { return MapR<T>(grads_.data() + b.offset, b.rows, b.cols); }
 
-  void zero_grad();
+  /// Zeroes gradient shard `shard` (0: grads()).
+  void zero_grad(std::size_t shard = 0);
 
   /// Gives the gradients `count` >= 1 buffers (shard 0 is grads(); the others start at zero).
   void set_gradient_shards(std::size_t count);
@@ -58,7 +59,6 @@ class Parameters {
     assert(shard < gradient_shards() && "Parameters::grads: no such gradient shard (set_gradient_shards)");
     return shard == 0 ? grads_.data() : shard_grads_[shard - 1].data();
   }
-  void zero_grad(std::size_t shard);
   /// grads()[i] <- shard 0 + shard 1 + ... (summed in that order) for i in [begin, end). Disjoint ranges
   /// may run on different threads.
   void sum_gradient_shards(std::size_t begin, std::size_t end);

@@ -17,6 +17,7 @@
 // Grad mode: with grad disabled (NoGradScope, or Tape::set_grad_enabled(false)) nodes keep no gradient
 // buffers and backward() is unavailable: that is the fast forward path for targets and serving.
 #pragma once
+#include <memory>
 #include <vector>
 
 #include "engine/arena.hpp"
@@ -128,6 +129,18 @@ class Tape {
 };
 
 /// Disables gradients on a tape for a scope (the forward-only fast path).
+/// The tapes of a step split into `count` gradient shards: tape k records shard k and names gradient
+/// shard k (the owner calls Parameters::set_gradient_shards(count) on the networks it trains).
+template <class T>
+std::vector<std::unique_ptr<Tape<T>>> make_shard_tapes(std::size_t count) {
+  std::vector<std::unique_ptr<Tape<T>>> tapes;
+  for (std::size_t k = 0; k < count; ++k) {
+    tapes.push_back(std::make_unique<Tape<T>>());
+    tapes.back()->set_gradient_shard(k);
+  }
+  return tapes;
+}
+
 template <class T>
 class NoGradScope {
  public:

@@ -61,12 +61,9 @@ void parallel_for_range(std::ptrdiff_t n, std::ptrdiff_t min_parallel, Body&& bo
 #pragma omp parallel num_threads(threads)
   {
     // Chunks from the team OpenMP actually granted (it may be smaller than asked: OMP_DYNAMIC,
-    // OMP_THREAD_LIMIT), rounded to 16 elements (one AVX-512 register of floats).
-    const std::ptrdiff_t team = omp_get_num_threads();
-    const std::ptrdiff_t chunk = ((n + team - 1) / team + 15) & ~std::ptrdiff_t(15);
-    const std::ptrdiff_t begin = std::ptrdiff_t(omp_get_thread_num()) * chunk;
-    const std::ptrdiff_t end = begin + chunk < n ? begin + chunk : n;
-    if (begin < end) body(begin, end);
+    // OMP_THREAD_LIMIT), cut at multiples of 16 elements (one AVX-512 register of floats).
+    const Range chunk = split_range(n, omp_get_num_threads(), omp_get_thread_num(), 16);
+    if (chunk.size() > 0) body(chunk.begin, chunk.end);
   }
 }
 

@@ -19,10 +19,7 @@ ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index
   opt_ = Adam<float>(q_->params().size(), AdamConfig{config.lr});
   const auto shards = std::size_t(config.gradient_shards);
   q_->params().set_gradient_shards(shards);
-  for (std::size_t k = 0; k < shards; ++k) {
-    shard_tapes_.push_back(std::make_unique<Tape<float>>());
-    shard_tapes_.back()->set_gradient_shard(k);
-  }
+  shard_tapes_ = make_shard_tapes<float>(shards);
   shard_stats_.resize(shards);
 }
 

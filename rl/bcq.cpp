@@ -43,10 +43,7 @@ Bcq::Bcq(const BcqConfig& config) : config_(config), rng_(config.seed) {
   vae_->params().set_gradient_shards(shards);
   actor_->params().set_gradient_shards(shards);
   critic_->params().set_gradient_shards(shards);
-  for (std::size_t k = 0; k < shards; ++k) {
-    shard_tapes_.push_back(std::make_unique<Tape<float>>());
-    shard_tapes_.back()->set_gradient_shard(k);
-  }
+  shard_tapes_ = make_shard_tapes<float>(shards);
   shard_stats_.resize(shards);
   shard_rngs_.resize(shards);
 }

@@ -208,10 +208,7 @@ TEST_CASE("a frozen linear_repeated on constant inputs records no backward", "[o
 // ------------------------------------------------------------------------------ fused ReLU epilogue
 
 namespace {
-struct FusedResult {
-  MatrixR<double> y, ds, dr;
-  std::vector<double> dparams;
-};
+using FusedResult = RepeatedResult;  // value and every gradient, as above
 // fused = true: the op with Epilogue::Relu (one node); false: ops::relu on the plain op's output.
 // repeated = true: linear_repeated(s, r, n); false: linear(s) (r unused).
 FusedResult run_relu_layer(bool fused, bool repeated, Layer& layer, const MatrixR<double>& s, const MatrixR<double>& r,

@@ -102,6 +102,22 @@ struct RepeatedResult {
   std::vector<double> dparams;
 };
 
+// y's value; then backward from y with `upstream` (when anything needs a gradient) and the gradients of
+// s and r (unless given as Var{}: not asked) and of the layer's parameters.
+RepeatedResult backward_and_collect(Tape<double>& t, Var y, const MatrixR<double>& upstream, Var s, Var r,
+                                    Layer& layer) {
+  RepeatedResult res;
+  res.y = t.value(y);
+  if (t.node(y).needs_grad) {
+    t.grad(y) = upstream;
+    t.backward_from(y);
+  }
+  if (s.id >= 0) res.ds = t.grad(s);
+  if (r.id >= 0) res.dr = t.grad(r);
+  res.dparams.assign(layer.params.grads(), layer.params.grads() + layer.params.size());
+  return res;
+}
+
 // factored = true: linear_repeated(s, r); false: linear(concat_cols(repeat_rows(s, n), r)).
 RepeatedResult run_layer(bool factored, Layer& layer, const MatrixR<double>& s, const MatrixR<double>& r, Index n,
                          const MatrixR<double>& upstream, bool s_grad, bool r_grad, bool param_grad) {
@@ -112,16 +128,7 @@ RepeatedResult run_layer(bool factored, Layer& layer, const MatrixR<double>& s, 
   const Var y = factored ? ops::linear_repeated(t, vs, vr, n, layer.out, layer.params.values(), gw)
                          : ops::linear(t, ops::concat_cols(t, ops::repeat_rows(t, vs, n), vr), layer.out,
                                        layer.params.values(), gw);
-  RepeatedResult res;
-  res.y = t.value(y);
-  if (t.node(y).needs_grad) {
-    t.grad(y) = upstream;
-    t.backward_from(y);
-  }
-  if (s_grad) res.ds = t.grad(vs);
-  if (r_grad) res.dr = t.grad(vr);
-  res.dparams.assign(layer.params.grads(), layer.params.grads() + layer.params.size());
-  return res;
+  return backward_and_collect(t, y, upstream, s_grad ? vs : Var{}, r_grad ? vr : Var{}, layer);
 }
 }  // namespace
 
@@ -221,16 +228,7 @@ FusedResult run_relu_layer(bool fused, bool repeated, Layer& layer, const Matrix
   Var y = repeated ? ops::linear_repeated(t, vs, vr, n, layer.out, layer.params.values(), gw, e)
                    : ops::linear(t, vs, layer.out, layer.params.values(), gw, e);
   if (!fused) y = ops::relu(t, y);
-  FusedResult res;
-  res.y = t.value(y);
-  if (t.node(y).needs_grad) {
-    t.grad(y) = upstream;
-    t.backward_from(y);
-  }
-  if (s_grad) res.ds = t.grad(vs);
-  if (r_grad && repeated) res.dr = t.grad(vr);
-  res.dparams.assign(layer.params.grads(), layer.params.grads() + layer.params.size());
-  return res;
+  return backward_and_collect(t, y, upstream, s_grad ? vs : Var{}, r_grad && repeated ? vr : Var{}, layer);
 }
 }  // namespace
 

@@ -2,7 +2,23 @@
 //
 // A ConfigReader wraps one JSON object and the name of where it came from ("bcq.json"). Each get()
 // reads one field, checking its type and range, and marks it consumed; finish() then rejects any key
-// that nothing read — a misspelled "critc_lr" is an error naming it, never silently ignored.
+// that nothing read — a misspelled "critc_lr" is an error naming it, never silently ignored. Several
+// consumers may read one object (a learner's hyper-parameters and the trainer's run settings share a
+// config file) before one finish().
+//
+// A config lists its fields once, in a static template `fields(config, visit)` that calls
+// visit(key, field[, lo, hi]) and visit.widths(key, field) for each; ConfigReader and ConfigWriter are
+// the two visitors, and read_config / config_to_json / config_from_json put them to work:
+//
+//   struct FooConfig {
+//     double lr = 1e-3;
+//     std::vector<Index> hidden = {256, 256};
+//     template <class Self, class Visit> static void fields(Self& c, Visit& v) {
+//       v("lr", c.lr, 0.0, 1.0);
+//       v.widths("hidden", c.hidden);
+//     }
+//     void check(const ConfigReader&) const {}  // cross-field rules, after every field is read
+//   };
 #pragma once
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -59,6 +75,17 @@ class ConfigReader {
       if (v <= 0 || v > (1 << 20)) fail(key, "widths must be in [1, 1048576], got " + std::to_string(v));
     out.assign(w.begin(), w.end());
   }
+  /// The visitor form of get() and get_widths() (see the top of this file).
+  template <class T>
+  void operator()(const std::string& key, T& out) { get(key, out); }
+  template <class T>
+  void operator()(const std::string& key, T& out, T lo, T hi) { get(key, out, lo, hi); }
+  template <class Width>
+  void widths(const std::string& key, std::vector<Width>& out) { get_widths(key, out); }
+  /// True when the object has `key` (read or not).
+  bool has(const std::string& key) const { return j_.contains(key); }
+  const std::string& source() const { return source_; }
+
   /// Rejects unknown keys.
   void finish() const {
     for (auto it = j_.begin(); it != j_.end(); ++it)
@@ -90,10 +117,49 @@ class ConfigReader {
         if (!e.is_number()) fail(key, "expected an array of numbers");
     }
   }
-  const nlohmann::json& j_;
+  nlohmann::json j_;  // a copy: a reader may outlive the object it was given (configs are small)
   std::string source_;
   std::set<std::string> seen_;
 };
+
+/// The visitor that writes a config's fields into a JSON object.
+class ConfigWriter {
+ public:
+  template <class T>
+  void operator()(const std::string& key, const T& value) { j_[key] = value; }
+  template <class T>
+  void operator()(const std::string& key, const T& value, T, T) { j_[key] = value; }
+  template <class Width>
+  void widths(const std::string& key, const std::vector<Width>& value) { j_[key] = value; }
+  nlohmann::json& json() { return j_; }
+
+ private:
+  nlohmann::json j_ = nlohmann::json::object();
+};
+
+/// Reads Config's fields from `r` (keys absent keep their defaults), then Config::check(r). Leaves
+/// r.finish() to the caller, who may read more keys from the same object.
+template <class Config>
+Config read_config(ConfigReader& r) {
+  Config c;
+  Config::fields(c, r);
+  c.check(r);
+  return c;
+}
+template <class Config>
+nlohmann::json config_to_json(const Config& c) {
+  ConfigWriter w;
+  Config::fields(c, w);
+  return std::move(w.json());
+}
+/// A whole object as a Config: unknown keys are errors. `source` names it in messages.
+template <class Config>
+Config config_from_json(const nlohmann::json& j, const std::string& source) {
+  ConfigReader r(j, source);
+  Config c = read_config<Config>(r);
+  r.finish();
+  return c;
+}
 
 inline nlohmann::json load_json_file(const std::string& path) {
   std::ifstream in(path);

@@ -5,13 +5,12 @@
 //   fit_mlp [--steps N] [--seed S] [--threads T]
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "engine/adam.hpp"
 #include "engine/ops.hpp"
 #include "engine/threads.hpp"
+#include "examples/cli/options.hpp"
 #include "nets/mlp.hpp"
 
 using namespace mtf;
@@ -41,32 +40,16 @@ float evaluate(Mlp<float>& net, Tape<float>& tape, const Task& task) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int steps = 3000, threads = 0;
+int main(int argc, char** argv) try {
+  int steps = 3000;
   std::uint64_t seed = 7;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "fit_mlp: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--steps") steps = std::atoi(next());
-    else if (a == "--seed") seed = std::strtoull(next(), nullptr, 10);
-    else if (a == "--threads") threads = std::atoi(next());
-    else if (a == "--help" || a == "-h") {
-      std::printf("usage: fit_mlp [--steps N] [--seed S] [--threads T]\n"
-                  "Fits an MLP (8 -> 64 -> 64 -> 1, ReLU) to y = sin(x.u) + 0.5 (x.v)^2 + noise\n"
-                  "with Adam (lr 1e-3, batch 128) and prints train / held-out MSE.\n");
-      return 0;
-    } else {
-      std::fprintf(stderr, "fit_mlp: unknown argument %s (try --help)\n", a.c_str());
-      return 2;
-    }
-  }
-  if (threads > 0) set_num_threads(threads);
+  CLI::App app("Fits an MLP (8 -> 64 -> 64 -> 1, ReLU) to y = sin(x.u) + 0.5 (x.v)^2 + noise with Adam (lr 1e-3,\n"
+               "batch 128) and prints train / held-out MSE.",
+               "fit_mlp");
+  cli::add_integer(app, "--steps", steps, 1, 1 << 30, "Adam steps");
+  cli::add_seed(app, "--seed", seed, "seed of the data and the initialization");
+  cli::add_threads(app);
+  if (const int status = cli::parse(app, argc, argv); status >= 0) return status;
 
   const Index dim = 8, batch = 128;
   Rng rng(seed);
@@ -102,4 +85,7 @@ int main(int argc, char** argv) {
   const float var_y = (test.y.array() - test.y.mean()).square().mean();
   std::printf("held-out variance of y: %.5f (a constant predictor's MSE)\n", var_y);
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "fit_mlp: error: %s\n", e.what());
+  return 1;
 }

@@ -9,7 +9,6 @@
 //
 // Everything printed and written is measured in this run; the command line is recorded in the output.
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,9 +19,11 @@
 #include "engine/threads.hpp"
 #include "ope/fqe.hpp"
 #include "ope/ranking.hpp"
-#include "rl/bcq_policy.hpp"
-#include "rl/bcq_trainer.hpp"
+#include "examples/cli/options.hpp"
+#include "rl/bcq.hpp"
+#include "rl/trainer.hpp"
 #include "rl/sim/alpha_search.hpp"
+#include "rl/data/dataset.hpp"
 #include "rl/sim/rollout.hpp"
 
 using namespace mtf;
@@ -37,65 +38,29 @@ struct Options {
   std::string out = "ope_out";
 };
 
-// Per-step mixture of the behaviour's two members: each state independently gets random exploration or
-// action noise around the neutral action, with probability 1/2 each (the logs alternate whole sessions).
-class StepMixture : public sim::Policy {
- public:
-  StepMixture(sim::Policy& a, sim::Policy& b, int action_dim) : a_(a), b_(b), action_dim_(action_dim) {}
-  void act(const float* states, int n, float* actions, Rng& rng) override {
-    std::vector<float> other(std::size_t(n) * action_dim_);
-    a_.act(states, n, actions, rng);
-    b_.act(states, n, other.data(), rng);
-    for (int i = 0; i < n; ++i)
-      if (rng.bernoulli(0.5)) std::copy_n(other.data() + std::size_t(i) * action_dim_, action_dim_, actions + std::size_t(i) * action_dim_);
-  }
-  std::string name() const override { return "behaviour (per-step mixture)"; }
-
- private:
-  sim::Policy& a_;
-  sim::Policy& b_;
-  int action_dim_;
-};
-
-long long flag(int& i, int argc, char** argv, long long lo) {
-  if (i + 1 >= argc) throw std::invalid_argument(std::string(argv[i]) + " needs a value");
-  char* end = nullptr;
-  const long long v = std::strtoll(argv[++i], &end, 10);
-  if (!end || *end || v < lo) throw std::invalid_argument(std::string(argv[i - 1]) + " expects an integer >= " + std::to_string(lo));
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
   Options o;
   std::string command = "ope_harness";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::printf("usage: ope_harness [--out DIR] [--users N] [--days D] [--initial-states N] [--repetitions R]\n"
-                  "                   [--fqe-steps K] [--bcq-early N] [--bcq-late N] [--bcq-hidden H]\n"
-                  "                   [--alpha-candidates N] [--bootstrap B] [--seed S]\n"
-                  "Compares the Conservative-OPEstimator and plain FQE with the simulator's true values of eight\n"
-                  "policies; writes DIR/ope_harness.json and DIR/ope_harness.md (default DIR: ope_out).\n");
-      return 0;
-    } else if (a == "--out") {
-      if (i + 1 >= argc) throw std::invalid_argument("--out needs a value");
-      o.out = argv[++i];
-    } else if (a == "--users") o.users = int(flag(i, argc, argv, 10));
-    else if (a == "--days") o.days = int(flag(i, argc, argv, 1));
-    else if (a == "--initial-states") o.initial_states = int(flag(i, argc, argv, 10));
-    else if (a == "--repetitions") o.repetitions = int(flag(i, argc, argv, 1));
-    else if (a == "--fqe-steps") o.fqe_steps = flag(i, argc, argv, 1);
-    else if (a == "--bcq-early") o.bcq_early = flag(i, argc, argv, 1);
-    else if (a == "--bcq-late") o.bcq_late = flag(i, argc, argv, 1);
-    else if (a == "--bcq-hidden") o.bcq_hidden = int(flag(i, argc, argv, 1));
-    else if (a == "--alpha-candidates") o.alpha_candidates = int(flag(i, argc, argv, 2));
-    else if (a == "--bootstrap") o.bootstrap = int(flag(i, argc, argv, 10));
-    else if (a == "--seed") o.seed = std::uint64_t(flag(i, argc, argv, 0));
-    else throw std::invalid_argument("unknown option " + a + " (try --help)");
-  }
+  CLI::App app("Compares the Conservative-OPEstimator and plain FQE with the simulator's true values of eight\n"
+               "policies; writes DIR/ope_harness.json and DIR/ope_harness.md.",
+               "ope_harness");
+  app.add_option("--out", o.out, "output folder")->default_str("ope_out");
+  cli::add_integer(app, "--users", o.users, 10, 1 << 24, "simulated users");
+  cli::add_integer(app, "--days", o.days, 1, 100000, "days of logs");
+  cli::add_integer(app, "--initial-states", o.initial_states, 10, 1 << 24, "test initial states estimated and rolled out");
+  cli::add_integer(app, "--repetitions", o.repetitions, 1, 1 << 16, "rollouts per initial state for the truth");
+  cli::add_integer(app, "--fqe-steps", o.fqe_steps, 1LL, 1LL << 40, "estimator gradient steps");
+  cli::add_integer(app, "--bcq-early", o.bcq_early, 1LL, 1LL << 40, "iterations of the early BCQ policy");
+  cli::add_integer(app, "--bcq-late", o.bcq_late, 1LL, 1LL << 40, "iterations of the late BCQ policy");
+  cli::add_integer(app, "--bcq-hidden", o.bcq_hidden, 1, 1 << 16, "BCQ's hidden widths");
+  cli::add_integer(app, "--alpha-candidates", o.alpha_candidates, 2, 1 << 20, "global actions searched");
+  cli::add_integer(app, "--bootstrap", o.bootstrap, 10, 1 << 24, "bootstrap resamples");
+  cli::add_seed(app, "--seed", o.seed, "seed of the whole run");
+  cli::add_threads(app);
+  if (const int status = cli::parse(app, argc, argv); status >= 0) return status;
   if (o.bcq_late <= o.bcq_early) throw std::invalid_argument("--bcq-late must exceed --bcq-early");
   std::filesystem::create_directories(o.out);
 
@@ -103,25 +68,25 @@ int main(int argc, char** argv) try {
   sim_config.num_users = o.users;
   const sim::Simulator simulator(sim_config);
   sim::RolloutOptions rollout;
-  const int S = simulator.state_dim(), A = sim::kActionDim;
+  const int S = simulator.state_dim(), A = kActionDim;
 
   // Logs from the mixed-exploration behaviour; split in time order.
-  auto neutral = std::make_shared<sim::ConstantPolicy>(sim::Action{}, "neutral");
-  auto noisy = std::make_shared<sim::NoisyPolicy>(neutral, 0.1);
-  auto random = std::make_shared<sim::RandomPolicy>(0.5);
+  auto neutral = std::make_shared<ConstantPolicy>(Action{}, "neutral");
+  auto noisy = std::make_shared<NoisyPolicy>(neutral, 0.1);
+  auto random = std::make_shared<RandomPolicy>(0.5);
   sim::DaysOptions days;
   days.days = o.days;
   days.seed = o.seed;
   sim::RolloutOptions logging = rollout;
   logging.record = true;
   logging.policy_seed = o.seed + 1;
-  const sim::RolloutResult logged = sim::simulate_days(simulator, sim::MixedPolicy({random, noisy}), days, logging);
-  const sim::DatasetSplit split = sim::split_by_time(logged.log, rollout.reward, 0.9);
+  const sim::RolloutResult logged = sim::simulate_days(simulator, MixedPolicy({random, noisy}), days, logging);
+  const DatasetSplit split = split_by_time(logged.log, rollout.reward, 0.9);
   const int n0 = std::min<int>(o.initial_states, int(split.test_initial_states.rows()));
   std::printf("logs: %zu sessions; train %zu sessions (%lld transitions), test %zu sessions (%lld transitions); "
               "%d test initial states used\n",
-              logged.log.sessions.size(), split.train_sessions, (long long)split.train.size(), split.test_sessions,
-              (long long)split.test.size(), n0);
+              logged.log.sessions.size(), split.train_sessions, (long long)split.train.rows(), split.test_sessions,
+              (long long)split.test.rows(), n0);
   const MatrixR<float> initial = split.test_initial_states.topRows(n0);
   std::vector<sim::SessionStart> starts;
   for (int j = 0; j < n0; ++j)
@@ -136,39 +101,36 @@ int main(int argc, char** argv) try {
   bcq_config.actor_hidden = {o.bcq_hidden, o.bcq_hidden};
   bcq_config.critic_hidden = {o.bcq_hidden, o.bcq_hidden};
   bcq_config.seed = o.seed;
-  bcq_config.log_every = 1000;
-  sim::ReplayBuffer buffer(S, bcq_config.replay_capacity);
+  ReplayBuffer buffer(S, DataSettings{}.replay_capacity);
   buffer.add_all(split.train);
-  Bcq bcq_late(bcq_config);
+  Bcq bcq(bcq_config);
   TrainOptions train;
   train.iterations = o.bcq_early;
-  train_bcq(bcq_late, buffer, train);
-  const std::string early_ckpt = o.out + "/bcq_early.ckpt";
-  bcq_late.save_checkpoint(early_ckpt);
-  auto bcq_early = Bcq::from_checkpoint(early_ckpt);
+  train.log_every = 1000;
+  mtf::train(bcq, buffer, train);
+  const std::shared_ptr<Policy> early_policy =
+      bcq.snapshot("BCQ after " + std::to_string(o.bcq_early) + " iterations");
   train.iterations = o.bcq_late - o.bcq_early;
   train.progress = &std::cout;
-  train_bcq(bcq_late, buffer, train);
-  std::filesystem::remove(early_ckpt);
+  mtf::train(bcq, buffer, train);
+  const std::shared_ptr<Policy> late_policy = bcq.snapshot("BCQ after " + std::to_string(o.bcq_late) + " iterations");
 
   // Global alphas from a search on separate starts: best for the return, best for the instant reward.
   const auto search_starts = sim::random_starts(simulator, 600, o.seed + 300);
   const auto candidates = sim::random_action_candidates(o.alpha_candidates, o.seed + 400);
   const auto search = sim::evaluate_action_candidates(simulator, candidates, search_starts, o.seed + 500, rollout);
 
-  sim::Action extreme;
+  Action extreme;
   extreme.fill(1.0f);  // a corner of the action box: every alpha at its upper bound, far from the logs
-  StepMixture behaviour(*random, *noisy, A);
-  sim::ConstantPolicy best_global(candidates[std::size_t(search.best_value)], "best global alpha");
-  sim::ConstantPolicy instant(candidates[std::size_t(search.best_instant)], "instant-reward-greedy alpha");
-  sim::ConstantPolicy ood(extreme, "extreme out-of-distribution (a = +1)");
-  BcqPolicy early_policy(*bcq_early, "BCQ after " + std::to_string(o.bcq_early) + " iterations");
-  BcqPolicy late_policy(bcq_late, "BCQ after " + std::to_string(o.bcq_late) + " iterations");
-  std::vector<sim::Policy*> policies = {&behaviour, random.get(), noisy.get(), &best_global, &instant,
-                                        &early_policy, &late_policy, &ood};
+  StepMixturePolicy behaviour({random, noisy}, "behaviour (per-step mixture)");
+  ConstantPolicy best_global(candidates[std::size_t(search.best_value)], "best global alpha");
+  ConstantPolicy instant(candidates[std::size_t(search.best_instant)], "instant-reward-greedy alpha");
+  ConstantPolicy ood(extreme, "extreme out-of-distribution (a = +1)");
+  std::vector<Policy*> policies = {&behaviour, random.get(), noisy.get(), &best_global, &instant,
+                                        early_policy.get(), late_policy.get(), &ood};
   const std::vector<std::string> names = {"behaviour (per-step mixture)", "random exploration",
                                           "action noise around neutral", "best global alpha",
-                                          "instant-reward-greedy alpha", early_policy.name(), late_policy.name(),
+                                          "instant-reward-greedy alpha", early_policy->name(), late_policy->name(),
                                           "extreme OOD (a = +1)"};
 
   std::vector<Eigen::ArrayXd> truth, conservative, plain;

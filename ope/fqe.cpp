@@ -6,64 +6,39 @@
 #include <ostream>
 
 #include "engine/ops.hpp"
-#include "engine/threads.hpp"
 
 namespace mtf {
 
 ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim)
-    : config_(config), state_dim_(state_dim), action_dim_(action_dim), rng_(config.seed) {
+    : config_(config), state_dim_(state_dim), action_dim_(action_dim), rng_(config.seed), step_(config.gradient_shards) {
   const CriticSpec spec{state_dim, action_dim, config.hidden};
   q_ = std::make_unique<QNetwork<float>>(spec, rng_);
   q_target_ = std::make_unique<QNetwork<float>>(spec, rng_);
   q_target_->params().copy_from(q_->params());  // Algorithm 2 line 1: one random initialization
   opt_ = Adam<float>(q_->params().size(), AdamConfig{config.lr});
-  const auto shards = std::size_t(config.gradient_shards);
-  q_->params().set_gradient_shards(shards);
-  shard_tapes_ = make_shard_tapes<float>(shards);
-  shard_stats_.resize(shards);
+  step_.attach(q_->params());
 }
 
+// Algorithm 2, lines 3-6 on one minibatch, then the periodic target refresh.
 FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
                                const MatrixR<float>& policy_next_actions) {
-  const Index M = batch.rows();
-  const int shards = config_.gradient_shards;
-  if (M < shards)
-    throw std::invalid_argument("ConservativeFqe::step: minibatch of " + std::to_string(M) +
-                                " rows, fewer than the " + std::to_string(shards) + " gradient shards");
-  opt_.advance();
-  // One fork per step: each team member runs whole shards (rows split_range(M, shards, k)) on the
-  // shard's tape into the shard's gradient buffer, then the team sums the shards and applies Adam.
-  run_team(shards, [&](int team, int member) {
-    for (int k = member; k < shards; k += team) step_shard(k, batch, policy_actions, policy_next_actions);
-#pragma omp barrier
-    opt_.sum_shards_and_update(q_->params(), team, member);
-  });
+  step_.run(batch.rows(), {Step::Phase({{&q_->params(), &opt_}}, [&](const Step::Shard& s) {
+              loss(s, batch, policy_actions, policy_next_actions);
+            })});
   if (++steps_ % config_.target_period == 0) {
     if (config_.target_eta >= 1.0) q_target_->params().copy_from(q_->params());
     else q_target_->params().soft_update_from(q_->params(), float(config_.target_eta));
   }
-  FqeStats stats;
-  for (const FqeStats& s : shard_stats_) {  // shard order: the same sums whatever the thread count
-    stats.loss += s.loss;
-    stats.td_loss += s.td_loss;
-    stats.penalty += s.penalty;
-    stats.q_data_mean += s.q_data_mean;
-    stats.target_mean += s.target_mean;
-  }
-  return stats;
+  return step_.summed_stats();
 }
 
-// Algorithm 2's loss on shard k's rows, weighted by its share w of the minibatch (so the shards'
+// Algorithm 2's loss on the shard's rows, weighted by its share w of the minibatch (so the shards'
 // gradients sum to the minibatch's): w [alpha (mean Q(s, pi_e(s)) - mean Q(s, a)) + 0.5 mean (Q(s, a) - y)^2].
-void ConservativeFqe::step_shard(int k, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
-                                 const MatrixR<float>& policy_next_actions) {
-  const Index M = batch.rows(), S = state_dim_, A = action_dim_;
-  const Range rows = split_range(M, config_.gradient_shards, k);
-  const Index b = rows.begin, m = rows.size();
-  const float w = float(m) / float(M);
-  Tape<float>& t = *shard_tapes_[std::size_t(k)];
-  t.reset();
-  q_->params().zero_grad(std::size_t(k));
+void ConservativeFqe::loss(const Step::Shard& sh, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+                           const MatrixR<float>& policy_next_actions) {
+  const Index S = state_dim_, A = action_dim_, b = sh.begin, m = sh.rows;
+  const float w = sh.weight;
+  Tape<float>& t = sh.tape;
   Var y;
   {
     NoGradScope<float> no_grad(t);
@@ -88,7 +63,7 @@ void ConservativeFqe::step_shard(int k, const TransitionBatch& batch, const Matr
   const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
   const Var loss = ops::scale(t, ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td), w);
   t.backward(loss);
-  FqeStats& st = shard_stats_[std::size_t(k)];
+  FqeStats& st = sh.stats;
   st.loss = t.scalar(loss);
   st.td_loss = w * t.scalar(td);
   st.penalty = w * t.scalar(penalty);
@@ -96,21 +71,21 @@ void ConservativeFqe::step_shard(int k, const TransitionBatch& batch, const Matr
   st.target_mean = w * t.value(y).mean();
 }
 
-void ConservativeFqe::fit(const sim::TransitionSet& data, sim::Policy& policy, std::ostream* progress) {
-  const Index n = data.size();
+void ConservativeFqe::fit(const TransitionBatch& data, Policy& policy, std::ostream* progress) {
+  const Index n = data.rows();
   MatrixR<float> pi_s(n, action_dim_), pi_next(n, action_dim_);
-  policy.act(data.states.data(), int(n), pi_s.data(), rng_);
-  policy.act(data.next_states.data(), int(n), pi_next.data(), rng_);
+  policy.act(data.state.data(), int(n), pi_s.data(), rng_);
+  policy.act(data.next_state.data(), int(n), pi_next.data(), rng_);
   fit(data, pi_s, pi_next, progress);
 }
 
-void ConservativeFqe::fit(const sim::TransitionSet& data, const MatrixR<float>& policy_actions,
+void ConservativeFqe::fit(const TransitionBatch& data, const MatrixR<float>& policy_actions,
                           const MatrixR<float>& policy_next_actions, std::ostream* progress) {
-  const Index n = data.size();
+  const Index n = data.rows();
   if (n == 0) throw std::invalid_argument("ConservativeFqe::fit: no transitions");
-  if (data.states.cols() != state_dim_ || data.actions.cols() != action_dim_)
+  if (data.state_dim() != state_dim_ || data.action_dim() != action_dim_)
     throw std::invalid_argument("ConservativeFqe::fit: data have state/action dims " +
-                                std::to_string(data.states.cols()) + "/" + std::to_string(data.actions.cols()) +
+                                std::to_string(data.state_dim()) + "/" + std::to_string(data.action_dim()) +
                                 ", the estimator " + std::to_string(state_dim_) + "/" + std::to_string(action_dim_));
   if (policy_actions.rows() != n || policy_next_actions.rows() != n || policy_actions.cols() != action_dim_ ||
       policy_next_actions.cols() != action_dim_)
@@ -123,11 +98,11 @@ void ConservativeFqe::fit(const sim::TransitionSet& data, const MatrixR<float>& 
   for (long long k = 1; k <= config_.steps; ++k) {
     for (Index i = 0; i < m; ++i) {  // uniform minibatch (Algorithm 2 line 3)
       const Index r = Index(rng_.below(std::uint64_t(n)));
-      batch.state.row(i) = data.states.row(r);
-      batch.action.row(i) = data.actions.row(r);
-      batch.reward(i, 0) = data.rewards(r);
-      batch.next_state.row(i) = data.next_states.row(r);
-      batch.not_done(i, 0) = data.not_done(r);
+      batch.state.row(i) = data.state.row(r);
+      batch.action.row(i) = data.action.row(r);
+      batch.reward(i, 0) = data.reward(r, 0);
+      batch.next_state.row(i) = data.next_state.row(r);
+      batch.not_done(i, 0) = data.not_done(r, 0);
       pi_s.row(i) = policy_actions.row(r);
       pi_next.row(i) = policy_next_actions.row(r);
     }
@@ -149,7 +124,7 @@ void ConservativeFqe::fit(const sim::TransitionSet& data, const MatrixR<float>& 
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Eigen::ArrayXd ConservativeFqe::estimate_per_state(const MatrixR<float>& initial_states, sim::Policy& policy) {
+Eigen::ArrayXd ConservativeFqe::estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) {
   const Index n = initial_states.rows(), reps = config_.estimate_samples;
   if (initial_states.cols() != state_dim_)
     throw std::invalid_argument("ConservativeFqe::estimate: initial states have " +
@@ -167,7 +142,7 @@ Eigen::ArrayXd ConservativeFqe::estimate_per_state(const MatrixR<float>& initial
   return per_state / double(reps);
 }
 
-FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, sim::Policy& policy) {
+FqeEstimate ConservativeFqe::estimate(const MatrixR<float>& initial_states, Policy& policy) {
   const Eigen::ArrayXd per_state = estimate_per_state(initial_states, policy);
   const double n = double(per_state.size());
   FqeEstimate e;

@@ -15,12 +15,11 @@
 #include <vector>
 
 #include "engine/adam.hpp"
-#include "engine/tape.hpp"
+#include "engine/sharded_step.hpp"
 #include "nets/critic.hpp"
 #include "ope/fqe_config.hpp"
-#include "rl/bcq.hpp"
-#include "rl/sim/policy.hpp"
-#include "rl/sim/dataset.hpp"
+#include "rl/data/transition_batch.hpp"
+#include "rl/data/policy.hpp"
 
 namespace mtf {
 
@@ -60,17 +59,17 @@ class ConservativeFqe {
   /// thus contributes one sampled action per transition, an unbiased sample of its expectation); this
   /// keeps an expensive policy (BCQ serving) out of the K-step loop. Progress (and the TD loss) every
   /// log_every steps. A non-finite loss or weight stops with EstimatorDiverged.
-  void fit(const sim::TransitionSet& data, sim::Policy& policy, std::ostream* progress = nullptr);
+  void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress = nullptr);
   /// The same with the policy's actions given: policy_actions[i] = pi_e(s_i), policy_next_actions[i] =
   /// pi_e(s'_i), one row per transition of `data`.
-  void fit(const sim::TransitionSet& data, const MatrixR<float>& policy_actions,
+  void fit(const TransitionBatch& data, const MatrixR<float>& policy_actions,
            const MatrixR<float>& policy_next_actions, std::ostream* progress = nullptr);
 
   /// Eq. 9 on the given initial states (n, S): mean over states of the mean Q over estimate_samples
   /// actions drawn from the policy.
-  FqeEstimate estimate(const MatrixR<float>& initial_states, sim::Policy& policy);
+  FqeEstimate estimate(const MatrixR<float>& initial_states, Policy& policy);
   /// Per initial state: the mean over estimate_samples actions of Q(s0, a), a ~ pi_e(s0). V-hat is their mean.
-  Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, sim::Policy& policy);
+  Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy);
 
   QNetwork<float>& q() { return *q_; }
   QNetwork<float>& q_target() { return *q_target_; }
@@ -84,13 +83,12 @@ class ConservativeFqe {
   Rng rng_;
   std::unique_ptr<QNetwork<float>> q_, q_target_;
   Adam<float> opt_;
-  /// Algorithm 2's loss and gradient on gradient shard k's rows (step's minibatch split in
-  /// gradient_shards), on the shard's tape into the shard's gradient buffer; stats into shard_stats_[k].
-  void step_shard(int k, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
-                  const MatrixR<float>& policy_next_actions);
-  Tape<float> tape_;                                        // estimates
-  std::vector<std::unique_ptr<Tape<float>>> shard_tapes_;  // one per gradient shard of step()
-  std::vector<FqeStats> shard_stats_;                      // step()'s shares, already weighted
+  using Step = ShardedStep<FqeStats>;
+  /// Algorithm 2's loss on one gradient shard's rows.
+  void loss(const Step::Shard& s, const TransitionBatch& batch, const MatrixR<float>& policy_actions,
+            const MatrixR<float>& policy_next_actions);
+  Step step_;
+  Tape<float> tape_;  // estimates
   long long steps_ = 0;
   FqeStats last_;
   double seconds_ = 0;

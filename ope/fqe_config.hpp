@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/json_config.hpp"
 #include "engine/tensor.hpp"
 
 namespace mtf {
@@ -26,9 +27,30 @@ struct FqeConfig {
   long long log_every = 500;
   std::uint64_t seed = 0;
 
-  static FqeConfig from_json(const nlohmann::json& j, const std::string& source);
-  static FqeConfig load(const std::string& path);
-  nlohmann::json to_json() const;
+  template <class Self, class Visit>
+  static void fields(Self& c, Visit& v) {
+    v.widths("hidden", c.hidden);
+    v("batch_size", c.batch_size, 1, 1 << 20);
+    v("steps", c.steps, 0LL, 1LL << 40);
+    v("lr", c.lr, 0.0, 1.0);
+    v("gamma", c.gamma, 0.0, 1.0);
+    v("alpha", c.alpha, 0.0, 1e6);
+    v("target_period", c.target_period, 1, 1 << 30);
+    v("target_eta", c.target_eta, 0.0, 1.0);
+    v("initial_states", c.initial_states, 1, 1 << 30);
+    v("estimate_samples", c.estimate_samples, 1, 1 << 16);
+    v("gradient_shards", c.gradient_shards, 1, 1 << 10);
+    v("log_every", c.log_every, 1LL, 1LL << 40);
+    v("seed", c.seed);
+  }
+  /// gradient_shards <= batch_size.
+  void check(const ConfigReader& r) const;
+  /// Strict parse; `source` names the file in errors. Keys absent from the JSON keep their defaults.
+  static FqeConfig from_json(const nlohmann::json& j, const std::string& source) {
+    return config_from_json<FqeConfig>(j, source);
+  }
+  static FqeConfig load(const std::string& path) { return from_json(load_json_file(path), path); }
+  nlohmann::json to_json() const { return config_to_json(*this); }
 };
 
 }  // namespace mtf

@@ -1,13 +1,19 @@
 // rl/bcq.hpp — BatchRL-MTF's learner: Batch-Constrained deep Q-learning (paper Algorithm 1,
 // section 3.2, eq. 3–7; SPEC section 4).
 //
-// One train_iteration() is the four blocks of Algorithm 1 on a minibatch (s, a, r, s', not_done):
+// One train_iteration() is the blocks of Algorithm 1 on a minibatch (s, a, r, s', not_done), in the
+// paper's order:
 //   1. generative model G = {E, D}: reconstruction MSE + kl_weight * KL            (eq. 3)
 //   2. perturbation P: maximize Q1(s, a_hat + xi), a_hat ~ G(s)                    (eq. 5)
 //   3. critics Q1, Q2: regress on y = r + gamma * not_done * max_i [lambda min_j Q'_j + (1 - lambda)
 //      max_j Q'_j](s', a'_i), a'_i = P'(s', a_hat'_i), a_hat'_i ~ G(s'), i < n     (eq. 6–7)
 //   4. every L iterations: soft updates P' <- eta P + (1 - eta) P', Q' likewise
+// The actor (2) is updated before the critic (3), as Algorithm 1 orders it (lines 8–9); the original
+// BCQ code (sfujim/BCQ) updates the critic first, so there the actor reads the freshly updated Q1; here
+// it reads Q1 before this iteration's critic update. Both run in one phase of the sharded step (neither
+// changes what the other reads: the weights change only at the phase's end).
 // The algorithm sees networks as modules (forward, backward, flat parameters); it never indexes weights.
+// Threads, gradient shards and their sums are engine/sharded_step.hpp's.
 //
 // Noise is an input: the VAE's eps and the decoder's z come from the learner's seeded Rng (one generator
 // per gradient shard, reseeded from it each iteration), or from the caller (BcqNoise) so fixtures can
@@ -19,26 +25,75 @@
 
 #include "engine/adam.hpp"
 #include "engine/rng.hpp"
-#include "engine/tape.hpp"
 #include "nets/critic.hpp"
 #include "nets/perturbation.hpp"
 #include "nets/vae.hpp"
-#include "rl/bcq_config.hpp"
+#include "engine/json_config.hpp"
+#include "engine/sharded_step.hpp"
+#include "rl/learner.hpp"
+#include "rl/data/transition_batch.hpp"
 
 namespace mtf {
 
-/// A minibatch of transitions, one per row.
-struct TransitionBatch {
-  MatrixR<float> state;       // (M, S)
-  MatrixR<float> action;      // (M, A), in [-1, 1]
-  MatrixR<float> reward;      // (M, 1)
-  MatrixR<float> next_state;  // (M, S)
-  MatrixR<float> not_done;    // (M, 1), 0 at the last step of a session
-  TransitionBatch() = default;
-  TransitionBatch(Index rows, Index state_dim, Index action_dim)
-      : state(rows, state_dim), action(rows, action_dim), reward(rows, 1),
-        next_state(rows, state_dim), not_done(rows, 1) {}
-  Index rows() const { return state.rows(); }
+struct BcqConfig {
+  // Shapes.
+  Index state_dim = 64;                    // the simulator's observable state
+  Index action_dim = 12;                   // k = 12 fusion weights (paper section 4.2)
+  Index latent_dim = 0;                    // 0 = 2 * action_dim (BCQ reference)
+  std::vector<Index> vae_hidden = {750, 750};     // BCQ reference
+  std::vector<Index> actor_hidden = {400, 300};   // BCQ reference
+  std::vector<Index> critic_hidden = {400, 300};  // BCQ reference
+  // Algorithm 1.
+  double vae_lr = 1e-3;      // paper 4.2: 0.1e-2
+  double actor_lr = 1e-4;    // paper 4.2: 0.1e-3
+  double critic_lr = 2e-4;   // paper 4.2 and appendix B.2: 0.2e-3
+  double kl_weight = 0.5;    // BCQ reference (eq. 3 has 1); SPEC section 4
+  double rho = 0.15;         // perturbation bound, paper 4.2 and appendix B.1
+  double gamma = 0.95;       // paper 4.2
+  double lambda = 1.0;       // clipped double-Q mix: lambda min + (1 - lambda) max; paper uses min
+  double eta = 0.05;         // soft target update rate eta_t, paper 4.2
+  int target_period = 10;    // L: soft update every L iterations, paper 4.2
+  int sampled_actions = 10;  // n candidates per state for the target and for serving (BCQ reference)
+  int batch_size = 256;      // M, paper 4.2
+  // Execution. Each training pass splits its minibatch into this many contiguous shards, forms their
+  // gradients separately (in parallel when threads are available, one thread per shard) and sums them
+  // in shard order. The result depends on this number, never on the thread count; 2 matches the 2-core
+  // machine the defaults were measured on, and 1 is the plain unsplit step.
+  int gradient_shards = 2;
+  std::uint64_t seed = 0;  // initialization, minibatches and noise
+
+  Index latent() const { return latent_dim > 0 ? latent_dim : 2 * action_dim; }
+
+  template <class Self, class Visit>
+  static void fields(Self& c, Visit& v) {
+    v("state_dim", c.state_dim, Index(1), Index(1 << 20));
+    v("action_dim", c.action_dim, Index(1), Index(1 << 12));
+    v("latent_dim", c.latent_dim, Index(0), Index(1 << 12));
+    v.widths("vae_hidden", c.vae_hidden);
+    v.widths("actor_hidden", c.actor_hidden);
+    v.widths("critic_hidden", c.critic_hidden);
+    v("vae_lr", c.vae_lr, 0.0, 1.0);
+    v("actor_lr", c.actor_lr, 0.0, 1.0);
+    v("critic_lr", c.critic_lr, 0.0, 1.0);
+    v("kl_weight", c.kl_weight, 0.0, 1e6);
+    v("rho", c.rho, 0.0, 2.0);
+    v("gamma", c.gamma, 0.0, 1.0);
+    v("lambda", c.lambda, 0.0, 1.0);
+    v("eta", c.eta, 0.0, 1.0);
+    v("target_period", c.target_period, 1, 1 << 30);
+    v("sampled_actions", c.sampled_actions, 1, 4096);
+    v("batch_size", c.batch_size, 1, 1 << 20);
+    v("gradient_shards", c.gradient_shards, 1, 1 << 10);
+    v("seed", c.seed);
+  }
+  /// gradient_shards <= batch_size.
+  void check(const ConfigReader& r) const;
+  /// Strict parse of a whole object; `source` names it in errors. Absent keys keep their defaults.
+  static BcqConfig from_json(const nlohmann::json& j, const std::string& source) {
+    return config_from_json<BcqConfig>(j, source);
+  }
+  static BcqConfig load(const std::string& path) { return from_json(load_json_file(path), path); }
+  nlohmann::json to_json() const { return config_to_json(*this); }
 };
 
 /// The random inputs of one iteration.
@@ -57,11 +112,10 @@ struct BcqStats {
   float perturbation_abs = 0; // mean |P(s, a_hat) - a_hat|: how far the actor moves proposals
 };
 
-class Bcq {
+class Bcq : public Learner {
  public:
+  using Config = BcqConfig;
   explicit Bcq(const BcqConfig& config);
-  Bcq(const Bcq&) = delete;
-  Bcq& operator=(const Bcq&) = delete;
 
   /// One iteration of Algorithm 1 with noise drawn from the learner's Rng.
   BcqStats train_iteration(const TransitionBatch& batch);
@@ -71,67 +125,63 @@ class Bcq {
   /// pi(s) of eq. 4 for n states (row-major, n x S) into actions (n x A): per state, n_sampled VAE
   /// proposals with z ~ N(0,1) clamped to +-0.5 from `rng`, perturbed by P, the argmax of Q1.
   /// Allocation-free after the first call with the same n.
-  void act(const float* states, Index n, float* actions, Rng& rng);
+  void act(const float* states, Index n, float* actions, Rng& rng) override;
+
+  // Learner.
+  std::string algorithm() const override { return "bcq"; }
+  nlohmann::json hyperparameters() const override { return config_.to_json(); }
+  Index state_dim() const override { return config_.state_dim; }
+  Index action_dim() const override { return config_.action_dim; }
+  int batch_size() const override { return config_.batch_size; }
+  UpdateMetrics update(const TransitionBatch& batch) override;
+  /// A BCQ serving policy (eq. 4) with its own copies of the VAE, the perturbation net and the critics.
+  std::shared_ptr<Policy> snapshot(const std::string& name) const override;
+  std::string progress(const UpdateMetrics& m) const override;
+  bool all_finite() const override;
 
   const BcqConfig& config() const { return config_; }
-  long long iteration() const { return iteration_; }
-  Rng& rng() { return rng_; }
   ConditionalVae<float>& vae() { return *vae_; }
   Perturbation<float>& actor() { return *actor_; }
   Perturbation<float>& actor_target() { return *actor_target_; }
   TwinCritic<float>& critic() { return *critic_; }
   TwinCritic<float>& critic_target() { return *critic_target_; }
-  /// True when every weight of every network is finite.
-  bool all_finite() const;
 
-  /// Config, all networks and targets, optimizer moments, RNG state and iteration count in one
-  /// versioned, checksummed file, written atomically.
-  void save_checkpoint(const std::string& path) const;
-  /// Restores a checkpoint written by save_checkpoint into a learner built with the same config.
-  /// Throws (naming the file and what is wrong) on corruption, truncation or a config mismatch; the
-  /// learner is unchanged unless everything checked out.
-  void load_checkpoint(const std::string& path);
-  /// Builds a learner from a checkpoint file.
-  static std::unique_ptr<Bcq> from_checkpoint(const std::string& path);
+ protected:
+  void save_sections(Checkpoint& out) const override;
+  void load_sections(const Checkpoint& in) override;
+  bool same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const override;
 
  private:
-  /// The iteration; with draw_noise, `noise` is noise_ and each shard first draws its rows of it.
-  BcqStats run_iteration(const TransitionBatch& batch, const BcqNoise& noise, bool draw_noise);
-  void draw_shard_noise(int k, Index batch_rows);
-  // The blocks of one iteration for gradient shard k (rows split_range(M, gradient_shards, k)), on the
-  // shard's tape, into the shard's gradient buffers.
-  void vae_shard(int k, const TransitionBatch& batch, const BcqNoise& noise);
-  void actor_shard(int k, const TransitionBatch& batch, const BcqNoise& noise);
-  void critic_shard(int k, const TransitionBatch& batch);
-  /// Eq. 6-7's target y into target_y_ rows [begin, end): r + gamma * not_done * max_j of the clipped
-  /// double-Q of the target networks at (s', a'_j), no gradient. Rows are independent, so the values do
-  /// not depend on how the states are split.
-  void targets_for_states(Tape<float>& tape, const TransitionBatch& batch, const BcqNoise& noise, Index begin,
-                          Index end);
-  struct Shard {
-    Index begin, rows;
-    float weight;
-    Tape<float>& tape;
-  };
-  Shard open_shard(int k, Index batch_rows, Parameters<float>& params);
   /// One shard's contributions to BcqStats, already weighted by its share of the rows.
   struct ShardStats {
     float vae_loss = 0, reconstruction = 0, kl = 0, actor_loss = 0, perturbation_abs = 0, critic_loss = 0;
   };
+  using Step = ShardedStep<ShardStats>;
+  /// The iteration; with draw_noise, `noise` is noise_ and each shard first draws its rows of it.
+  BcqStats run_iteration(const TransitionBatch& batch, const BcqNoise& noise, bool draw_noise);
+  void draw_shard_noise(const Step::Shard& s);
+  // The blocks of Algorithm 1 on one gradient shard's rows.
+  void vae_loss(const Step::Shard& s, const TransitionBatch& batch, const BcqNoise& noise);
+  void actor_loss(const Step::Shard& s, const TransitionBatch& batch, const BcqNoise& noise);
+  /// Eq. 6-7's target y into target_y_'s rows of the shard: r + gamma * not_done * max_j of the clipped
+  /// double-Q of the target networks at (s', a'_j), no gradient.
+  void critic_targets(const Step::Shard& s, const TransitionBatch& batch, const BcqNoise& noise);
+  void critic_loss(const Step::Shard& s, const TransitionBatch& batch);
+
   BcqConfig config_;
-  Rng rng_;
   std::unique_ptr<ConditionalVae<float>> vae_;
   std::unique_ptr<Perturbation<float>> actor_, actor_target_;
   std::unique_ptr<TwinCritic<float>> critic_, critic_target_;
   Adam<float> vae_opt_, actor_opt_, critic_opt_;
+  Step step_;
   Tape<float> serve_tape_;
-  std::vector<std::unique_ptr<Tape<float>>> shard_tapes_;  // one per gradient shard
-  std::vector<ShardStats> shard_stats_;
-  std::vector<Rng> shard_rngs_;  // reseeded from rng_ every iteration
-  MatrixR<float> target_y_;                // (M, 1)
-  MatrixR<float> q1_values_;               // (M, 1) Q1(s, a) of the critic step, for the stats
+  MatrixR<float> target_y_;   // (M, 1)
+  MatrixR<float> q1_values_;  // (M, 1) Q1(s, a) of the critic step, for the stats
   BcqNoise noise_;
-  long long iteration_ = 0;
 };
+
+/// Eq. 4 for `count` states with the given networks (shared by Bcq::act and its snapshots).
+void bcq_serve(ConditionalVae<float>& vae, Perturbation<float>& actor, TwinCritic<float>& critic, int sampled_actions,
+               Tape<float>& tape, const float* states, Index count, float* actions, Rng& rng);
 
 }  // namespace mtf

@@ -12,10 +12,11 @@
 
 #include <cstdio>
 
-#include "rl/sim/dataset.hpp"
-#include "rl/sim/replay_buffer.hpp"
+#include "rl/data/dataset.hpp"
+#include "rl/data/replay_buffer.hpp"
 #include "rl/sim/rollout.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 namespace {
@@ -119,11 +120,11 @@ void BM_ReplaySample(benchmark::State& state) {
   ReplayBuffer buffer(s_dim);
   std::vector<float> s(s_dim, 0.5f), a(kActionDim, 0.1f);
   for (int i = 0; i < 100000; ++i) buffer.add(s.data(), a.data(), 1.0f, s.data(), i % 12 == 0);
-  ReplayBuffer::Batch batch(m, s_dim);
+  TransitionBatch batch(m, s_dim, kActionDim);
   mtf::Rng rng(1);
   for (auto _ : state) {
     buffer.sample(rng, batch);
-    benchmark::DoNotOptimize(batch.states.data());
+    benchmark::DoNotOptimize(batch.state.data());
   }
   state.counters["transitions/s"] = benchmark::Counter(static_cast<double>(m) * state.iterations(), benchmark::Counter::kIsRate);
 }

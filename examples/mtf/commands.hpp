@@ -1,5 +1,7 @@
-// examples/mtf/commands.hpp — the subcommands of `mtf`. Each takes the arguments after its name and
-// returns the process exit status; errors are thrown (UsageError → status 2, anything else → 1).
+// examples/mtf/commands.hpp — the subcommands of `mtf`. Each takes its name and the arguments after it
+// (argv[0] is the command's name), parses them with CLI11 (examples/cli/options.hpp: usage errors and
+// --help return 2 and 0) and returns the process exit status; errors found later are thrown
+// (UsageError → status 2, anything else → 1).
 #pragma once
 
 namespace mtf::cli {

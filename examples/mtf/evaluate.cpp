@@ -2,101 +2,85 @@
 #include <cstdio>
 #include <iostream>
 
-#include "args.hpp"
 #include "commands.hpp"
-#include "engine/threads.hpp"
+#include "examples/cli/options.hpp"
 #include "ope/fqe.hpp"
-#include "rl/bcq_policy.hpp"
-#include "rl/sim/dataset.hpp"
-#include "rl/sim/session_log.hpp"
+#include "rl/data/dataset.hpp"
+#include "rl/data/session_log.hpp"
+#include "rl/registry.hpp"
 
 namespace mtf::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: mtf evaluate --logs LOGS.jsonl --policy NAME [options]
-
-Estimates the value of a policy offline with the Conservative-OPEstimator (paper Algorithm 2: fitted Q
-evaluation with a CQL penalty) fit on the TEST split of the log (the last sessions in time order), and
+const char* kDescription = R"(Estimates the value of a policy offline with the Conservative-OPEstimator (paper Algorithm 2: fitted
+Q evaluation with a CQL penalty) fit on the TEST split of the log (the last sessions in time order), and
 averages Q(s0, pi(s0)) over the test sessions' initial states (eq. 9). --alpha-c 0 gives plain FQE.
 
-options:
-  --logs PATH            session log (JSON Lines), read strictly
-  --policy NAME          bcq (with --checkpoint) | constant (neutral action) | random | noisy
-  --checkpoint PATH      BCQ checkpoint written by mtf train (for --policy bcq)
-  --config PATH          estimator config JSON (keys of ope/fqe_config.hpp; unknown keys are errors);
-                         default: the paper's (Q 256-256, m 512, K 5000, lr 1e-4, gamma 0.95, alpha_c 5e-4)
-  --alpha-c X            override the CQL penalty (0 = plain FQE)
-  --steps K              override the number of gradient steps
-  --reward NAME          default | Rtime | Rintegrity | Rinteraction   (default: default)
-  --train-fraction F     the first F of the sessions are training data, the rest is evaluated (default 0.9)
-  --seed S               estimator seed (default: the config's)
-  --threads T            engine threads
-  --json                 print the result as one JSON object
-  --quiet                no progress lines
-  --help                 this text
-)";
+Policies: ckpt:PATH (the policy of any learner's checkpoint written by mtf train), constant (the
+neutral action), random (random exploration), noisy (action noise around the neutral action).)";
 
-double parse_number(const std::string& name, const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (!end || *end) throw UsageError(name + " expects a number, got \"" + s + "\"");
-  return v;
+// The policy called `name`, and a learner kept alive for it when it comes from a checkpoint.
+std::shared_ptr<Policy> policy_by_name(const std::string& name, const SessionLog& log, const std::string& logs_path) {
+  if (name.rfind("ckpt:", 0) == 0) {
+    const std::string path = name.substr(5);
+    const std::unique_ptr<Learner> learner = load_learner(path);
+    if (learner->state_dim() != log.state_dim || learner->action_dim() != kActionDim)
+      throw std::runtime_error(path + ": a learner of state/action dims " + std::to_string(learner->state_dim()) + "/" +
+                               std::to_string(learner->action_dim()) + " but " + logs_path + " has " +
+                               std::to_string(log.state_dim) + "/" + std::to_string(kActionDim));
+    return learner->snapshot(learner->algorithm());
+  }
+  if (name == "constant") return std::make_shared<ConstantPolicy>(Action{}, "constant (neutral)");
+  if (name == "random") return std::make_shared<RandomPolicy>();
+  if (name == "noisy") return std::make_shared<NoisyPolicy>(std::make_shared<ConstantPolicy>(Action{}, "neutral"));
+  throw UsageError("--policy: unknown policy \"" + name + "\" (ckpt:PATH, constant, random or noisy)");
 }
 
 }  // namespace
 
 int evaluate_command(int argc, char** argv) {
-  const Args args(argc, argv,
-                  {"logs", "policy", "checkpoint", "config", "alpha-c", "steps", "reward", "train-fraction", "seed",
-                   "threads"},
-                  {"help", "json", "quiet"});
-  if (args.has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!args.positional().empty()) throw UsageError("unexpected argument \"" + args.positional()[0] + "\"");
-  if (args.has("threads")) set_num_threads(int(args.integer("threads", 1)));
-  const std::string logs_path = args.required("logs"), policy_name = args.required("policy");
-  FqeConfig config = args.has("config") ? FqeConfig::load(args.str("config", "")) : FqeConfig{};
-  if (args.has("alpha-c")) config.alpha = parse_number("--alpha-c", args.str("alpha-c", ""));
-  if (config.alpha < 0) throw UsageError("--alpha-c must be >= 0");
-  if (args.has("steps")) config.steps = args.integer("steps", config.steps);
-  if (args.has("seed")) config.seed = std::uint64_t(args.integer("seed", 0));
-  const double fraction = parse_number("--train-fraction", args.str("train-fraction", "0.9"));
-  if (!(fraction >= 0 && fraction < 1)) throw UsageError("--train-fraction must be in [0, 1)");
+  CLI::App app(kDescription, "mtf evaluate");
+  std::string logs_path, policy_name, config_path, reward = "default";
+  FqeConfig config;
+  double alpha_c = -1, fraction = 0.9;
+  long long steps = -1;
+  std::uint64_t seed = 0;
+  bool json = false, quiet = false;
+  app.add_option("--logs", logs_path, "session log (JSON Lines), read strictly")->required();
+  app.add_option("--policy", policy_name, "ckpt:PATH | constant | random | noisy")->required();
+  app.add_option("--config", config_path, "estimator config (JSON, keys of ope/fqe_config.hpp; unknown keys are errors); "
+                                          "default: the paper's (Q 256-256, m 512, K 5000, lr 1e-4, gamma 0.95, alpha_c 5e-4)");
+  add_real(app, "--alpha-c", alpha_c, 0.0, 1e6, "override the CQL penalty (0 = plain FQE)")->default_str("config");
+  add_integer(app, "--steps", steps, 0LL, 1LL << 40, "override the number of gradient steps")->default_str("config");
+  app.add_option("--reward", reward, "default | Rtime | Rintegrity | Rinteraction")->default_str("default");
+  add_train_fraction(app, fraction);
+  CLI::Option* seed_option = add_seed(app, "--seed", seed, "estimator seed");
+  seed_option->default_str("config");
+  add_threads(app);
+  app.add_flag("--json", json, "print the result as one JSON object");
+  app.add_flag("--quiet", quiet, "no progress lines");
+  if (const int status = parse(app, argc, argv); status >= 0) return status;
 
-  const sim::SessionLog log = sim::read_session_log(logs_path);
-  const sim::DatasetSplit split = sim::split_by_time(log, sim::reward_preset(args.str("reward", "default")), fraction);
-  if (split.test.size() == 0) throw std::runtime_error(logs_path + ": the test split has no transitions");
+  if (!config_path.empty()) config = FqeConfig::load(config_path);
+  if (alpha_c >= 0) config.alpha = alpha_c;
+  if (steps >= 0) config.steps = steps;
+  if (seed_option->count() > 0) config.seed = seed;
 
-  std::unique_ptr<Bcq> learner;
-  std::unique_ptr<sim::Policy> policy;
-  if (policy_name == "bcq") {
-    learner = Bcq::from_checkpoint(args.required("checkpoint"));
-    if (learner->config().state_dim != log.state_dim)
-      throw std::runtime_error(args.required("checkpoint") + ": state_dim " + std::to_string(learner->config().state_dim) +
-                               " but " + logs_path + " has " + std::to_string(log.state_dim));
-    policy = std::make_unique<BcqPolicy>(*learner);
-  } else if (policy_name == "constant") {
-    policy = std::make_unique<sim::ConstantPolicy>(sim::Action{}, "constant (neutral)");
-  } else if (policy_name == "random") {
-    policy = std::make_unique<sim::RandomPolicy>();
-  } else if (policy_name == "noisy") {
-    policy = std::make_unique<sim::NoisyPolicy>(std::make_shared<sim::ConstantPolicy>(sim::Action{}, "neutral"));
-  } else {
-    throw UsageError("unknown policy \"" + policy_name + "\" (bcq, constant, random or noisy)");
-  }
+  const SessionLog log = read_session_log(logs_path);
+  const DatasetSplit split = split_by_time(log, reward_preset(reward), fraction);
+  if (split.test.rows() == 0) throw std::runtime_error(logs_path + ": the test split has no transitions");
+  const std::shared_ptr<Policy> policy = policy_by_name(policy_name, log, logs_path);
 
   const MatrixR<float> initial =
       split.test_initial_states.topRows(std::min<Index>(config.initial_states, split.test_initial_states.rows()));
-  ConservativeFqe fqe(config, log.state_dim, sim::kActionDim);
-  fqe.fit(split.test, *policy, args.has("quiet") || args.has("json") ? nullptr : &std::cerr);
+  ConservativeFqe fqe(config, log.state_dim, kActionDim);
+  fqe.fit(split.test, *policy, quiet || json ? nullptr : &std::cerr);
   const FqeEstimate e = fqe.estimate(initial, *policy);
-  if (args.has("json")) {
+  if (json) {
     const nlohmann::json j = {{"logs", logs_path}, {"policy", policy->name()}, {"value", e.value},
                               {"std_error_over_initial_states", e.std_error}, {"initial_states", initial.rows()},
-                              {"test_transitions", split.test.size()}, {"estimator", config.to_json()},
+                              {"test_transitions", split.test.rows()}, {"estimator", config.to_json()},
                               {"final_td_loss", e.last.td_loss}, {"seconds", e.seconds}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
@@ -104,7 +88,7 @@ int evaluate_command(int argc, char** argv) {
                 e.std_error, (long long)initial.rows());
     std::printf("estimator: %s on %lld test transitions (last %.0f %% of sessions), alpha_c %g, K %lld, m %d, "
                 "lr %g, gamma %g, target every %d steps; final TD loss %.5f; %.1f s\n",
-                config.alpha > 0 ? "Conservative-OPEstimator" : "plain FQE", (long long)split.test.size(),
+                config.alpha > 0 ? "Conservative-OPEstimator" : "plain FQE", (long long)split.test.rows(),
                 100 * (1 - fraction), config.alpha, config.steps, config.batch_size, config.lr, config.gamma,
                 config.target_period, e.last.td_loss, e.seconds);
   }

@@ -6,25 +6,16 @@
 #include <cstdio>
 #include <set>
 
-#include "args.hpp"
 #include "commands.hpp"
-#include "rl/sim/session_log.hpp"
+#include "examples/cli/options.hpp"
+#include "rl/data/session_log.hpp"
 
 namespace mtf::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: mtf inspect LOGS.jsonl [--json] [--cache]
-
-Validates a session log with the strict reader (any defect: an error naming the file, line and field,
-exit status 1) and prints sessions, steps, session lengths and feedback rates beside KuaiRand's.
-
-options:
-  --json    print the statistics as one JSON object instead of text
-  --cache   use (or create) the checksummed binary cache LOGS.jsonl.cache: it is used only if it matches
-            the log's size and content hash and its own checksum; otherwise the log is parsed strictly
-  --help    this text
-)";
+const char* kDescription = R"(Validates a session log with the strict reader (any defect: an error naming the file, line and field,
+exit status 1) and prints sessions, steps, session lengths and feedback rates beside KuaiRand's.)";
 
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -36,17 +27,19 @@ double quantile(std::vector<double> v, double q) {
 }  // namespace
 
 int inspect_command(int argc, char** argv) {
-  const Args args(argc, argv, {}, {"help", "json", "cache"});
-  if (args.has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (args.positional().size() != 1) throw UsageError("expected exactly one log file");
-  const std::string path = args.positional()[0];
+  CLI::App app(kDescription, "mtf inspect");
+  std::string path;
+  bool json = false, use_cache = false;
+  app.add_option("LOGS", path, "the session log (JSON Lines)")->required();
+  app.add_flag("--json", json, "print the statistics as one JSON object instead of text");
+  app.add_flag("--cache", use_cache,
+               "use (or create) the checksummed binary cache LOGS.cache: it is used only if it matches the log's size "
+               "and content hash and its own checksum; otherwise the log is parsed strictly");
+  if (const int status = parse(app, argc, argv); status >= 0) return status;
   const auto started = std::chrono::steady_clock::now();
   bool from_cache = false;
-  const sim::SessionLog log =
-      args.has("cache") ? sim::read_session_log_cached(path, &from_cache) : sim::read_session_log(path);
+  const SessionLog log =
+      use_cache ? read_session_log_cached(path, &from_cache) : read_session_log(path);
   const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   const auto steps = static_cast<double>(log.num_steps());
@@ -59,14 +52,14 @@ int inspect_command(int argc, char** argv) {
     user_days.insert({s.user, s.day});
     lengths.push_back(static_cast<double>(s.length()));
   }
-  std::array<double, sim::kNumFeedback> sum{};
+  std::array<double, kNumFeedback> sum{};
   double long_views = 0, plays = 0;
   for (std::int64_t r = 0; r < log.num_steps(); ++r) {
     const float* fb = log.feedback_row(r);
-    for (int i = 0; i < sim::kNumFeedback; ++i) sum[i] += fb[i];
-    long_views += fb[sim::kFbPlay] > 0 && fb[sim::kFbPlayIntegrity] >= 0.5f;
-    plays += fb[sim::kFbPlay];
-    play_times.push_back(fb[sim::kFbPlayTime]);
+    for (int i = 0; i < kNumFeedback; ++i) sum[i] += fb[i];
+    long_views += fb[kFbPlay] > 0 && fb[kFbPlayIntegrity] >= 0.5f;
+    plays += fb[kFbPlay];
+    play_times.push_back(fb[kFbPlayTime]);
   }
   const double n_sessions = static_cast<double>(log.sessions.size());
   double mean_length = n_sessions > 0 ? steps / n_sessions : 0;
@@ -85,20 +78,20 @@ int inspect_command(int argc, char** argv) {
                       {"mean_session_length", mean_length},
                       {"median_session_length", quantile(lengths, 0.5)},
                       {"p90_session_length", quantile(lengths, 0.9)},
-                      {"play_rate", per_step(sim::kFbPlay)},
+                      {"play_rate", per_step(kFbPlay)},
                       {"long_view_rate", steps > 0 ? long_views / steps : 0.0},
-                      {"like_rate", per_step(sim::kFbLike)},
-                      {"follow_rate", per_step(sim::kFbFollow)},
-                      {"share_rate", per_step(sim::kFbShare)},
-                      {"comment_rate", per_step(sim::kFbComment)},
-                      {"collect_rate", per_step(sim::kFbCollect)},
-                      {"negative_rate", per_step(sim::kFbNegative)},
-                      {"skip_rate", per_step(sim::kFbSkip)},
-                      {"mean_play_time_s", per_step(sim::kFbPlayTime)},
+                      {"like_rate", per_step(kFbLike)},
+                      {"follow_rate", per_step(kFbFollow)},
+                      {"share_rate", per_step(kFbShare)},
+                      {"comment_rate", per_step(kFbComment)},
+                      {"collect_rate", per_step(kFbCollect)},
+                      {"negative_rate", per_step(kFbNegative)},
+                      {"skip_rate", per_step(kFbSkip)},
+                      {"mean_play_time_s", per_step(kFbPlayTime)},
                       {"median_play_time_s", quantile(play_times, 0.5)},
-                      {"mean_play_integrity", per_step(sim::kFbPlayIntegrity)},
+                      {"mean_play_integrity", per_step(kFbPlayIntegrity)},
                       {"meta", log.meta}};
-  if (args.has("json")) {
+  if (json) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -112,18 +105,18 @@ int inspect_command(int argc, char** argv) {
   std::printf("session length: mean %.2f, median %.0f, p90 %.0f steps\n\n", mean_length, quantile(lengths, 0.5),
               quantile(lengths, 0.9));
   std::printf("%-34s %10s   %s\n", "per shown video (= per step)", "this log", "KuaiRand (research/simulators.md §1.4)");
-  std::printf("%-34s %10.4f   %s\n", "play (click) rate", per_step(sim::kFbPlay), "0.460 Pure / 0.378 1K (click)");
+  std::printf("%-34s %10.4f   %s\n", "play (click) rate", per_step(kFbPlay), "0.460 Pure / 0.378 1K (click)");
   std::printf("%-34s %10.4f   %s\n", "long view (played, integrity>=0.5)", steps > 0 ? long_views / steps : 0.0,
               "0.332 Pure / 0.262 1K (long_view; different definition)");
-  std::printf("%-34s %10.4f   %s\n", "like rate", per_step(sim::kFbLike), "0.0185 Pure / 0.0156 1K");
-  std::printf("%-34s %10.4f   %s\n", "follow rate", per_step(sim::kFbFollow), "0.0011 Pure / 0.0010 1K");
-  std::printf("%-34s %10.4f   %s\n", "share rate", per_step(sim::kFbShare), "-");
-  std::printf("%-34s %10.4f   %s\n", "comment rate", per_step(sim::kFbComment), "-");
-  std::printf("%-34s %10.4f   %s\n", "collect rate", per_step(sim::kFbCollect), "-");
-  std::printf("%-34s %10.4f   %s\n", "negative feedback rate", per_step(sim::kFbNegative), "-");
+  std::printf("%-34s %10.4f   %s\n", "like rate", per_step(kFbLike), "0.0185 Pure / 0.0156 1K");
+  std::printf("%-34s %10.4f   %s\n", "follow rate", per_step(kFbFollow), "0.0011 Pure / 0.0010 1K");
+  std::printf("%-34s %10.4f   %s\n", "share rate", per_step(kFbShare), "-");
+  std::printf("%-34s %10.4f   %s\n", "comment rate", per_step(kFbComment), "-");
+  std::printf("%-34s %10.4f   %s\n", "collect rate", per_step(kFbCollect), "-");
+  std::printf("%-34s %10.4f   %s\n", "negative feedback rate", per_step(kFbNegative), "-");
   std::printf("%-34s %10.2f   %s\n", "median play time (s)", quantile(play_times, 0.5), "2.9 (standard logs)");
-  std::printf("%-34s %10.2f   %s\n", "mean play time (s)", per_step(sim::kFbPlayTime), "-");
-  std::printf("%-34s %10.4f   %s\n", "mean play integrity", per_step(sim::kFbPlayIntegrity), "-");
+  std::printf("%-34s %10.2f   %s\n", "mean play time (s)", per_step(kFbPlayTime), "-");
+  std::printf("%-34s %10.4f   %s\n", "mean play integrity", per_step(kFbPlayIntegrity), "-");
   std::printf("%-34s %10.2f   %s\n", "steps per session", mean_length, "~79 (27K, 30-min gaps); paper's data 3.6");
   return 0;
 }

@@ -5,8 +5,8 @@
 #include <exception>
 #include <string>
 
-#include "args.hpp"
 #include "commands.hpp"
+#include "examples/cli/options.hpp"
 
 namespace {
 
@@ -19,7 +19,7 @@ struct Command {
 const Command kCommands[] = {
     {"simulate", "write session logs (JSON Lines) from a behaviour policy in the simulator", mtf::cli::simulate_command},
     {"inspect", "validate a session log and print its statistics beside KuaiRand's", mtf::cli::inspect_command},
-    {"train", "train BatchRL-MTF (BCQ) on a session log, write a checkpoint", mtf::cli::train_command},
+    {"train", "train a learner (BatchRL-MTF's BCQ, behaviour cloning, ...) on a session log, write a checkpoint", mtf::cli::train_command},
     {"evaluate", "estimate a policy's value offline (Conservative-OPEstimator) on a log's test split", mtf::cli::evaluate_command},
 };
 
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   for (const Command& c : kCommands) {
     if (name != c.name) continue;
     try {
-      return c.run(argc - 2, argv + 2);
+      return c.run(argc - 1, argv + 1);  // argv[0] becomes the command's name
     } catch (const mtf::cli::UsageError& e) {
       std::fprintf(stderr, "mtf %s: %s (see mtf %s --help)\n", c.name, e.what(), c.name);
       return 2;

@@ -1,113 +1,147 @@
-// examples/mtf/train.cpp — `mtf train`: BatchRL-MTF (BCQ) from a session log to a checkpoint.
-#include <chrono>
+// examples/mtf/train.cpp — `mtf train`: any registered learner from a session log to a checkpoint.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "engine/threads.hpp"
-#include "rl/bcq_trainer.hpp"
-#include "rl/sim/dataset.hpp"
-#include "rl/sim/session_log.hpp"
+#include "examples/cli/options.hpp"
+#include "rl/data/dataset.hpp"
+#include "rl/data/session_log.hpp"
+#include "rl/registry.hpp"
+#include "rl/trainer.hpp"
 
 namespace mtf::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: mtf train --logs LOGS.jsonl --out MODEL.ckpt [options]
+const char* kDescription = R"(Trains a learner (--algo; BatchRL-MTF's BCQ by default) on the training split of a session log:
+sessions in time order, the first --train-fraction of them; rewards from the logged raw feedback with
+--reward weights. The transitions stream through the FIFO replay buffer (replay_capacity): when the
+split is larger, the buffer keeps the most recent ones. Writes the checkpoint atomically (every
+checkpoint_every iterations and at the end) and, with --metrics, one JSON line of the update's metrics
+every log_every iterations. A diverging run (NaN/Inf) stops with status 1 and leaves the last good
+checkpoint alone.
 
-Trains BatchRL-MTF (BCQ, paper Algorithm 1) on the training split of a session log: sessions in time
-order, the first --train-fraction of them; rewards from the logged raw feedback with --reward weights.
-The transitions stream through the FIFO replay buffer (config replay_capacity): when the split is larger,
-the buffer keeps the most recent ones. Writes the checkpoint atomically (every checkpoint_every
-iterations and at the end) and, with --metrics, one JSON line of losses and Q statistics every log_every
-iterations. A diverging run (NaN/Inf) stops with status 1 and leaves the last good checkpoint alone.
+The config file is one JSON object: the learner's hyper-parameters (keys of its config, e.g.
+rl/bcq.hpp's BcqConfig; state_dim and action_dim default to the log's), the run's keys (iterations,
+log_every, checkpoint_every) and the data's (reward, train_fraction, replay_capacity). Unknown keys are
+errors. A checkpoint holds the learner's hyper-parameters and the data settings; --resume continues from
+it with exactly those (giving different ones is an error), and may change only the run's keys.)";
 
-options:
-  --logs PATH            session log (JSON Lines, docs/simulator.md), read strictly
-  --out PATH             checkpoint to write
-  --config PATH          BCQ config (JSON, keys of rl/bcq_config.hpp; unknown keys are errors).
-                         Default: SPEC section 4's hyper-parameters with the log's state dimension.
-  --iterations N         iterations to run (default: the config's "iterations")
-  --resume               continue from --out (same config) instead of starting fresh
-  --metrics PATH         append metrics (JSON Lines) here
-  --reward NAME          default | Rtime | Rintegrity | Rinteraction   (default: default)
-  --train-fraction F     share of sessions (in time order) used for training (default 0.9)
-  --threads T            engine threads (default: OMP_NUM_THREADS or all cores)
-  --cache                use (or create) the log's checksummed binary cache
-  --quiet                no progress lines
-  --help                 this text
-)";
-
-double parse_fraction(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (!end || *end || !(v > 0.0 && v <= 1.0)) throw UsageError("--train-fraction expects a number in (0, 1], got \"" + s + "\"");
-  return v;
+// The checkpoint's record of the data it was trained on: the settings and a fingerprint of the split.
+nlohmann::json data_record(const DataSettings& d, const TransitionBatch& train) {
+  std::uint64_t h = 0;
+  for (const MatrixR<float>* m : {&train.state, &train.action, &train.reward, &train.next_state, &train.not_done})
+    h = hash_bytes(m->data(), sizeof(float) * std::size_t(m->size()), h);
+  return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_hash", h}};
 }
 
 }  // namespace
 
 int train_command(int argc, char** argv) {
-  const Args args(argc, argv, {"logs", "out", "config", "iterations", "metrics", "reward", "train-fraction", "threads"},
-                  {"help", "resume", "cache", "quiet"});
-  if (args.has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!args.positional().empty()) throw UsageError("unexpected argument \"" + args.positional()[0] + "\"");
-  const std::string logs_path = args.required("logs"), out = args.required("out");
-  if (args.has("threads")) set_num_threads(int(args.integer("threads", 1)));
-  const double fraction = parse_fraction(args.str("train-fraction", "0.9"));
-  const sim::RewardWeights reward = sim::reward_preset(args.str("reward", "default"));
+  CLI::App app(kDescription, "mtf train");
+  std::string logs_path, out, config_path, metrics_path, algo = "bcq";
+  long long iterations = -1;
+  std::uint64_t seed = 0;
+  std::string reward;
+  double fraction = 0.9;
+  bool resume = false, use_cache = false, quiet = false;
+  app.add_option("--logs", logs_path, "session log (JSON Lines, docs/simulator.md), read strictly")->required();
+  app.add_option("--out", out, "checkpoint to write (atomically)")->required();
+  CLI::Option* algo_option =
+      app.add_option("--algo", algo, "learner: " + learner_names() + " (a resume: the checkpoint's)")->default_str("bcq");
+  app.add_option("--config", config_path, "training config (JSON): the learner's hyper-parameters and the run's and "
+                                          "data's keys; default: the learner's defaults with the log's dimensions");
+  add_integer(app, "--iterations", iterations, 0LL, 1LL << 40, "iterations to run now (default: the config's)")
+      ->default_str("config");
+  CLI::Option* seed_option = add_seed(app, "--seed", seed, "the learner's seed (initialization, minibatches, noise)");
+  seed_option->default_str("config");
+  app.add_flag("--resume", resume, "continue from --out instead of starting fresh");
+  app.add_option("--metrics", metrics_path, "append metrics (JSON Lines) here");
+  app.add_option("--reward", reward, "default | Rtime | Rintegrity | Rinteraction (default: the config's)");
+  CLI::Option* fraction_option = add_train_fraction(app, fraction);
+  add_threads(app);
+  app.add_flag("--cache", use_cache, "use (or create) the log's checksummed binary cache");
+  app.add_flag("--quiet", quiet, "no progress lines");
+  if (const int status = parse(app, argc, argv); status >= 0) return status;
 
-  const sim::SessionLog log = args.has("cache") ? sim::read_session_log_cached(logs_path) : sim::read_session_log(logs_path);
-  BcqConfig config;
-  if (args.has("config")) {
-    config = BcqConfig::load(args.str("config", ""));
-    if (config.state_dim != log.state_dim || config.action_dim != sim::kActionDim)
-      throw std::runtime_error(args.str("config", "") + ": field \"state_dim\"/\"action_dim\" is " +
-                               std::to_string(config.state_dim) + "/" + std::to_string(config.action_dim) + " but " +
-                               logs_path + " has states of " + std::to_string(log.state_dim) + " and actions of " +
-                               std::to_string(sim::kActionDim));
-  } else {
-    config.state_dim = log.state_dim;
-    config.action_dim = sim::kActionDim;
-  }
-  const long long iterations = args.integer("iterations", config.iterations);
-  if (iterations < 0) throw UsageError("--iterations must be >= 0");
+  const SessionLog log = use_cache ? read_session_log_cached(logs_path) : read_session_log(logs_path);
 
-  const sim::DatasetSplit split = sim::split_by_time(log, reward, fraction);
-  sim::ReplayBuffer buffer(int(config.state_dim), config.replay_capacity, int(config.action_dim));
-  buffer.add_all(split.train);
-
-  std::unique_ptr<Bcq> learner;
-  if (args.has("resume")) {
+  // The settings, as one JSON object read by one strict reader: the learner's keys, the run's and the
+  // data's. A resume starts from the checkpoint's hyper-parameters and data settings; a config file's keys
+  // go on top, and must then leave them as they were (only the run's keys may change).
+  nlohmann::json file = nlohmann::json::object();
+  std::unique_ptr<Checkpoint> checkpoint;
+  if (resume) {
     if (!std::filesystem::exists(out)) throw std::runtime_error(out + ": --resume given but there is no checkpoint");
-    learner = Bcq::from_checkpoint(out);
-    if (learner->config().to_json() != config.to_json() && args.has("config"))
-      throw std::runtime_error(out + ": checkpoint config differs from " + args.str("config", ""));
-  } else {
-    learner = std::make_unique<Bcq>(config);
+    checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(out));
+    const std::string saved_algo = checkpoint->meta_at("algorithm").get<std::string>();
+    if (algo_option->count() > 0 && algo != saved_algo)
+      throw UsageError("--algo " + algo + ": " + out + " is a checkpoint of \"" + saved_algo + "\"");
+    algo = saved_algo;
+    file = checkpoint->meta_at("hyperparameters");
+    const nlohmann::json saved_settings = checkpoint->meta.value("run", nlohmann::json::object())
+                                              .value("data", nlohmann::json::object())
+                                              .value("settings", nlohmann::json::object());
+    for (const auto& [key, value] : saved_settings.items()) file[key] = value;
   }
-  std::printf("mtf train: %s: %zu training sessions, %lld transitions (replay buffer %lld of %lld); %lld iterations "
+  const std::string source = config_path.empty() ? (resume ? out : "default config") : config_path;
+  if (!config_path.empty()) {
+    const nlohmann::json user = load_json_file(config_path);
+    if (!user.is_object()) throw ConfigError(config_path + ": expected a JSON object");
+    for (const auto& [key, value] : user.items()) file[key] = value;
+  }
+  for (const auto& [key, value] : {std::pair<const char*, long long>{"state_dim", log.state_dim},
+                                   {"action_dim", kActionDim}})
+    if (!file.contains(key)) file[key] = value;
+  if (seed_option->count() > 0) file["seed"] = seed;
+  if (!reward.empty()) file["reward"] = reward;
+  if (fraction_option->count() > 0) file["train_fraction"] = fraction;
+  ConfigReader reader(file, source);
+  TrainSettings run = read_config<TrainSettings>(reader);
+  const DataSettings data = read_config<DataSettings>(reader);
+  std::unique_ptr<Learner> learner = make_learner(algo, reader);
+  reader.finish();
+  if (learner->state_dim() != log.state_dim || learner->action_dim() != kActionDim)
+    throw ConfigError(source + ": field \"state_dim\"/\"action_dim\" is " + std::to_string(learner->state_dim()) + "/" +
+                      std::to_string(learner->action_dim()) + " but " + logs_path + " has states of " +
+                      std::to_string(log.state_dim) + " and actions of " + std::to_string(kActionDim));
+  if (iterations >= 0) run.iterations = iterations;
+
+  const DatasetSplit split = split_by_time(log, reward_preset(data.reward), data.train_fraction);
+  const nlohmann::json record = data_record(data, split.train);
+  if (resume) {
+    std::unique_ptr<Learner> resumed = load_learner(*checkpoint);
+    if (resumed->hyperparameters() != learner->hyperparameters())
+      throw std::runtime_error(out + ": a resume keeps the checkpoint's hyper-parameters " +
+                               resumed->hyperparameters().dump() + "; these differ: " + learner->hyperparameters().dump());
+    const nlohmann::json saved = checkpoint->meta.value("run", nlohmann::json::object()).value("data", nlohmann::json());
+    if (saved != record)
+      throw std::runtime_error(out + ": the checkpoint was trained on other data (" + saved.dump() + "), this run would use " +
+                               record.dump() + "; a resume must use the same log, reward, train fraction and replay capacity");
+    learner = std::move(resumed);
+  }
+  ReplayBuffer buffer(int(learner->state_dim()), data.replay_capacity, int(learner->action_dim()));
+  buffer.add_all(split.train);
+  std::printf("mtf train: %s on %s: %zu training sessions, %lld transitions (replay buffer %lld of %lld); %lld iterations "
               "from iteration %lld; %d threads\n",
-              logs_path.c_str(), split.train_sessions, (long long)split.train.size(), (long long)buffer.size(),
-              (long long)buffer.capacity(), iterations, learner->iteration(), num_threads());
+              learner->algorithm().c_str(), logs_path.c_str(), split.train_sessions, (long long)split.train.rows(),
+              (long long)buffer.size(), (long long)buffer.capacity(), run.iterations, learner->iteration(), num_threads());
   std::fflush(stdout);
 
   TrainOptions options;
-  options.iterations = iterations;
-  options.metrics_path = args.str("metrics", "");
+  options.iterations = run.iterations;
+  options.log_every = run.log_every;
+  options.checkpoint_every = run.checkpoint_every;
+  options.metrics_path = metrics_path;
   options.checkpoint_path = out;
-  options.progress = args.has("quiet") ? nullptr : &std::cout;
-  const TrainReport report = train_bcq(*learner, buffer, options);
-  std::printf("wrote %s at iteration %lld (%.1f s, %.1f it/s); last losses: vae %.5f actor %.5f critic %.5f, "
-              "Q1 %.4f +- %.4f\n",
-              out.c_str(), report.iterations, report.seconds, double(iterations) / std::max(report.seconds, 1e-9),
-              report.last.vae_loss, report.last.actor_loss, report.last.critic_loss, report.last.q1_mean,
-              report.last.q1_std);
+  options.checkpoint_meta = {{"data", record}};
+  options.progress = quiet ? nullptr : &std::cout;
+  const TrainReport report = train(*learner, buffer, options);
+  std::printf("wrote %s at iteration %lld (%.1f s, %.1f it/s); last update: %s\n", out.c_str(), report.iterations,
+              report.seconds, double(run.iterations) / std::max(report.seconds, 1e-9),
+              learner->progress(report.last).c_str());
   return 0;
 }
 

@@ -21,8 +21,7 @@ AbReport run_ab_test(const Simulator& sim, const std::vector<AbArm>& arms, int b
   report.baseline = baseline;
   for (std::size_t a = 0; a < arms.size(); ++a) {
     if (!arms[a].policy) throw std::invalid_argument("run_ab_test: null policy for arm " + arms[a].name);
-    const MixedPolicy policy({std::shared_ptr<Policy>(arms[a].policy, [](Policy*) {})});
-    const RolloutResult result = simulate_days(sim, policy, days, opts);  // same seed for every arm: CRN
+    const RolloutResult result = simulate_days(sim, *arms[a].policy, days, opts);  // same seed for every arm: CRN
     Units& u = units[a];
     double steps = 0, sessions = 0;
     for (const UserDay& ud : result.user_days) {

@@ -9,10 +9,6 @@ const std::array<const char*, kNumTasks> kTaskNames = {
     "play_prob", "play_time", "finish_rate", "skip",          "like",      "share",
     "comment",   "follow",    "collect",     "positive_rate", "exit_rate", "negative"};
 
-const std::array<const char*, kNumFeedback> kFeedbackNames = {
-    "play_time", "play_integrity", "play", "like", "share", "comment", "follow", "collect", "skip",
-    "negative"};
-
 void SimConfig::validate() const {
   auto fail = [](const std::string& what) { throw std::invalid_argument("SimConfig: " + what); };
   if (num_candidates < 1) fail("num_candidates must be >= 1");

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rl/data/schema.hpp"
+
 namespace mtf::sim {
 
 /// The k = 12 tasks of the multi-task model, i.e. the predicted scores o_i that fusion combines.
@@ -33,24 +35,8 @@ enum Task : int {
 constexpr int kNumTasks = 12;
 extern const std::array<const char*, kNumTasks> kTaskNames;
 
-/// Raw feedback per step (summed over the l items shown when top_l > 1). Logs keep exactly these.
-enum Feedback : int {
-  kFbPlayTime = 0,       // seconds watched
-  kFbPlayIntegrity = 1,  // fraction of the video watched, in [0, 1]
-  kFbPlay = 2,           // 1 if played (not skipped)
-  kFbLike = 3,
-  kFbShare = 4,
-  kFbComment = 5,
-  kFbFollow = 6,
-  kFbCollect = 7,
-  kFbSkip = 8,      // 1 if skipped
-  kFbNegative = 9,  // 1 if the user gave negative feedback
-};
-constexpr int kNumFeedback = 10;
-extern const std::array<const char*, kNumFeedback> kFeedbackNames;
-
-/// Action dimension A: one action per task weight α_i.
-constexpr int kActionDim = kNumTasks;
+/// The action has one dimension per task (rl/data/schema.hpp's kActionDim).
+static_assert(kNumTasks == kActionDim, "one fusion weight per task");
 
 /// Length of the meaningful part of the observable state; S may be larger (zero padded), never smaller.
 constexpr int kNaturalStateDim = 64;

@@ -35,10 +35,16 @@ struct Lane {
 // Below this many live sessions a step runs on one thread (see LockStep::run).
 constexpr int kParallelMinSessions = 128;
 
+// Serves each session by one policy: the mixture's member for that session, or the one policy. The
+// policies are borrowed for the rollout's duration.
 class LockStep {
  public:
-  LockStep(const Simulator& sim, const MixedPolicy& policy, const RolloutOptions& options)
-      : sim_(sim), policy_(policy), options_(options), policy_rng_(options.policy_seed) {}
+  LockStep(const Simulator& sim, const MixedPolicy& mixture, const RolloutOptions& options)
+      : sim_(sim), mixture_(&mixture), options_(options), policy_rng_(options.policy_seed) {
+    for (const auto& m : mixture.members()) members_.push_back(m.get());
+  }
+  LockStep(const Simulator& sim, Policy& policy, const RolloutOptions& options)
+      : sim_(sim), members_{&policy}, options_(options), policy_rng_(options.policy_seed) {}
 
   void begin_session(Lane& lane, const SessionStart& start, std::uint64_t seed, double start_time) const {
     lane.session = sim_.begin(start, seed);
@@ -49,8 +55,7 @@ class LockStep {
     lane.outcome.day = start.day;
     lane.outcome.session_in_day = start.session_in_day;
     lane.outcome.start_time = start_time;
-    const auto members = static_cast<int>(policy_.members().size());
-    lane.member = (start.user + start.day + start.session_in_day) % members;
+    lane.member = mixture_ ? static_cast<int>(mixture_->member_for_session(start.user + start.day + start.session_in_day)) : 0;
     lane.state.resize(sim_.state_dim());
     lane.action.resize(kActionDim);
     lane.rec_states.clear();
@@ -70,7 +75,7 @@ class LockStep {
     std::vector<float> states, actions;
     for (;;) {
       int live = 0;
-      for (std::size_t m = 0; m < policy_.members().size(); ++m) {
+      for (std::size_t m = 0; m < members_.size(); ++m) {
         group.clear();
         for (int i = 0; i < n_lanes; ++i)
           if (lanes[i].live && lanes[i].member == static_cast<int>(m)) group.push_back(i);
@@ -81,7 +86,7 @@ class LockStep {
         actions.resize(static_cast<std::size_t>(n) * kActionDim);
         for (int g = 0; g < n; ++g)
           std::copy(lanes[group[g]].state.begin(), lanes[group[g]].state.end(), states.data() + static_cast<long>(g) * s_dim);
-        policy_.members()[m]->act(states.data(), n, actions.data(), policy_rng_);
+        members_[m]->act(states.data(), n, actions.data(), policy_rng_);
         for (int g = 0; g < n; ++g)
           std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lanes[group[g]].action.begin());
       }
@@ -139,25 +144,22 @@ class LockStep {
   }
 
   const Simulator& sim_;
-  const MixedPolicy& policy_;
+  const MixedPolicy* mixture_ = nullptr;  // null: members_ is the one policy
+  std::vector<Policy*> members_;
   const RolloutOptions& options_;
   Rng policy_rng_;
 };
-
-std::shared_ptr<Policy> borrow(Policy& p) { return std::shared_ptr<Policy>(&p, [](Policy*) {}); }
 
 }  // namespace
 
 RolloutResult run_sessions(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
                            const std::vector<std::uint64_t>& seeds, const RolloutOptions& options) {
   if (starts.size() != seeds.size()) throw std::invalid_argument("run_sessions: starts and seeds differ in size");
-  const MixedPolicy single({borrow(policy)});
-  LockStep engine(sim, single, options);
+  LockStep engine(sim, policy, options);
   std::vector<Lane> lanes(starts.size());
   for (std::size_t i = 0; i < starts.size(); ++i) {
     lanes[i].user = starts[i].user;
     engine.begin_session(lanes[i], starts[i], seeds[i], 0.0);
-    lanes[i].member = 0;
   }
   engine.run(lanes);
   RolloutResult result;
@@ -221,8 +223,9 @@ ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector
   return v;
 }
 
-RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, const DaysOptions& days,
-                            const RolloutOptions& options, UserHistories* histories) {
+namespace {
+RolloutResult run_days(const Simulator& sim, LockStep& engine, const DaysOptions& days, const RolloutOptions& options,
+                       UserHistories* histories) {
   std::vector<int> users = days.users;
   if (users.empty()) {
     users.resize(sim.num_users());
@@ -235,7 +238,6 @@ RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, 
   RolloutResult result;
   result.log.state_dim = sim.state_dim();
   std::int64_t next_id = days.first_session_id;
-  LockStep engine(sim, behaviour, options);
   for (int d = days.first_day; d < days.first_day + days.days; ++d) {
     std::vector<Lane> lanes(users.size());
     for (std::size_t i = 0; i < users.size(); ++i) {
@@ -280,6 +282,40 @@ RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, 
     }
   }
   return result;
+}
+
+}  // namespace
+
+RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, const DaysOptions& days,
+                            const RolloutOptions& options, UserHistories* histories) {
+  LockStep engine(sim, behaviour, options);
+  return run_days(sim, engine, days, options, histories);
+}
+
+SessionLog simulate_sessions(const Simulator& sim, const MixedPolicy& behaviour, std::int64_t sessions,
+                             DaysOptions days, const RolloutOptions& options) {
+  if (sessions < 1) throw std::invalid_argument("simulate_sessions: need at least one session");
+  RolloutOptions recording = options;
+  recording.record = true;
+  SessionLog log;
+  log.state_dim = sim.state_dim();
+  UserHistories histories;
+  const int first_day = days.first_day;
+  for (int day = first_day; static_cast<std::int64_t>(log.sessions.size()) < sessions; ++day) {
+    if (day - first_day >= 100000) throw std::runtime_error("simulate_sessions: 100,000 days give too few sessions");
+    days.first_day = day;
+    days.days = 1;
+    days.first_session_id = static_cast<std::int64_t>(log.sessions.size());
+    log.append(simulate_days(sim, behaviour, days, recording, &histories).log);
+  }
+  log.keep_first_sessions(static_cast<std::size_t>(sessions));
+  return log;
+}
+
+RolloutResult simulate_days(const Simulator& sim, Policy& policy, const DaysOptions& days,
+                            const RolloutOptions& options, UserHistories* histories) {
+  LockStep engine(sim, policy, options);
+  return run_days(sim, engine, days, options, histories);
 }
 
 }  // namespace mtf::sim

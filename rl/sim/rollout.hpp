@@ -15,9 +15,9 @@
 #include <memory>
 #include <vector>
 
-#include "rl/sim/policy.hpp"
-#include "rl/sim/reward.hpp"
-#include "rl/sim/session_log.hpp"
+#include "rl/data/policy.hpp"
+#include "rl/data/reward.hpp"
+#include "rl/data/session_log.hpp"
 #include "rl/sim/simulator.hpp"
 
 namespace mtf::sim {
@@ -95,6 +95,14 @@ struct DaysOptions {
 /// session of user u on day d is served by behaviour.policy_for_session(u + d + k), so a mixed policy
 /// gets (nearly) equal numbers of sessions per member. `histories` (optional) carries history in and out.
 RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, const DaysOptions& days,
+                            const RolloutOptions& options, UserHistories* histories = nullptr);
+/// Days after `days.first_day` with every user of `days.users`, day after day until at least `sessions`
+/// sessions, then the first `sessions` in time order (days.days is ignored). Users' histories carry over
+/// from day to day. Throws when 100,000 days do not give enough sessions.
+SessionLog simulate_sessions(const Simulator& sim, const MixedPolicy& behaviour, std::int64_t sessions,
+                             DaysOptions days, const RolloutOptions& options);
+/// The same with every session served by `policy`.
+RolloutResult simulate_days(const Simulator& sim, Policy& policy, const DaysOptions& days,
                             const RolloutOptions& options, UserHistories* histories = nullptr);
 
 }  // namespace mtf::sim

@@ -29,29 +29,24 @@ constexpr double kGamma = 0.95;
 constexpr double kAlpha = 5e-4;  // the paper's CQL penalty
 
 
-sim::TransitionSet chain_data(int episodes, Rng& rng) {
+TransitionBatch chain_data(int episodes, Rng& rng) {
   const Index n = Index(episodes) * kHorizon;
-  sim::TransitionSet data;
-  data.states.resize(n, 2);
-  data.next_states.resize(n, 2);
-  data.actions.resize(n, 1);
-  data.rewards.resize(n);
-  data.not_done.resize(n);
+  TransitionBatch data(n, 2, 1);
   for (int e = 0; e < episodes; ++e)
     for (int t = 0; t < kHorizon; ++t) {
       const Index i = Index(e) * kHorizon + t;
       const float a = float(rng.uniform(-0.5, 0.5));
-      data.states.row(i) << float(t) / kHorizon, 1.0f;
-      data.next_states.row(i) << float(t + 1) / kHorizon, 1.0f;
-      data.actions(i, 0) = a;
-      data.rewards(i) = 1.0f - a * a;
-      data.not_done(i) = t == kHorizon - 1 ? 0.0f : 1.0f;
+      data.state.row(i) << float(t) / kHorizon, 1.0f;
+      data.next_state.row(i) << float(t + 1) / kHorizon, 1.0f;
+      data.action(i, 0) = a;
+      data.reward(i, 0) = 1.0f - a * a;
+      data.not_done(i, 0) = t == kHorizon - 1 ? 0.0f : 1.0f;
     }
   return data;
 }
 
 // pi(s) = a for the chain's one-dimensional action.
-struct Constant1D : sim::Policy {
+struct Constant1D : Policy {
   float a;
   explicit Constant1D(float v) : a(v) {}
   void act(const float*, int n, float* out, Rng&) override { std::fill(out, out + n, a); }
@@ -73,7 +68,7 @@ FqeConfig chain_config(double alpha) {
   return c;
 }
 
-double fit_and_estimate(double alpha, double action, const sim::TransitionSet& data) {
+double fit_and_estimate(double alpha, double action, const TransitionBatch& data) {
   ConservativeFqe fqe(chain_config(alpha), 2, 1);
   Constant1D policy{float(action)};
   fqe.fit(data, policy);
@@ -119,7 +114,7 @@ TEST_CASE("one CQL-FQE gradient step matches PyTorch", "[fqe][fixture]") {
 
 TEST_CASE("plain FQE converges to the exact value of a small MDP", "[fqe][mdp]") {
   Rng rng(3);
-  const sim::TransitionSet data = chain_data(400, rng);
+  const TransitionBatch data = chain_data(400, rng);
   const double exact = exact_value(0.3);
   const double fitted = fit_and_estimate(0.0, 0.3, data);
   WARN("chain MDP: exact V = " << exact << ", plain FQE = " << fitted << " (" << 100 * (fitted - exact) / exact << " %)");
@@ -129,7 +124,7 @@ TEST_CASE("plain FQE converges to the exact value of a small MDP", "[fqe][mdp]")
 TEST_CASE("the CQL penalty lowers an out-of-distribution policy's estimate, barely an in-distribution one's",
           "[fqe][mdp]") {
   Rng rng(4);
-  const sim::TransitionSet data = chain_data(400, rng);
+  const TransitionBatch data = chain_data(400, rng);
   // The paper's alpha_c = 5e-4. Measured: in-distribution 7.264 (plain) vs 7.252 (conservative), exact
   // 7.303; out-of-distribution 3.12 vs -17.5, exact 0: plain FQE extrapolates Q to the unseen action
   // optimistically, the penalty turns that into a (loose) lower bound.
@@ -171,14 +166,14 @@ TEST_CASE("estimator steps allocate nothing after warm-up", "[fqe][alloc]") {
 
 TEST_CASE("a diverging fit stops with a clear message", "[fqe]") {
   Rng rng(1);
-  sim::TransitionSet data = chain_data(1, rng);
-  data.rewards.setConstant(std::numeric_limits<float>::infinity());
+  TransitionBatch data = chain_data(1, rng);
+  data.reward.setConstant(std::numeric_limits<float>::infinity());
   FqeConfig config;
   config.hidden = {8};
   config.batch_size = 4;
   config.steps = 3;
   ConservativeFqe fqe(config, 2, 1);
-  struct Zero : sim::Policy {
+  struct Zero : Policy {
     void act(const float*, int n, float* out, Rng&) override { std::fill(out, out + n, 0.0f); }
     std::string name() const override { return "zero"; }
   } policy;

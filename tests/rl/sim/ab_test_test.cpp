@@ -3,6 +3,7 @@
 
 #include "rl/sim/ab_test.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 TEST_CASE("A/B over simulated days: ADTime and UPIRate respond to the policy", "[sim][ab_test]") {

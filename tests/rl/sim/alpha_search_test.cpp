@@ -12,6 +12,7 @@
 
 #include "rl/sim/alpha_search.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 namespace {

@@ -3,6 +3,7 @@
 
 #include "rl/sim/config.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 TEST_CASE("SimConfig round-trips through JSON", "[sim][config]") {

@@ -5,6 +5,7 @@
 
 #include "rl/sim/fusion.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;

@@ -6,6 +6,7 @@
 
 #include "rl/sim/kuairand.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 TEST_CASE("CSV split keeps quoted commas together", "[sim][kuairand]") {

@@ -5,6 +5,7 @@
 
 #include "rl/sim/population.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 
 TEST_CASE("segments are read from the observable profile only", "[sim][population]") {

@@ -11,6 +11,7 @@
 
 #include "rl/sim/rollout.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 using Catch::Matchers::WithinRel;
 

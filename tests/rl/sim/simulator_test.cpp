@@ -6,6 +6,7 @@
 
 #include "rl/sim/simulator.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 using Catch::Matchers::WithinAbs;
 

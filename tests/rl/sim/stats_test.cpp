@@ -4,6 +4,7 @@
 #include "engine/rng.hpp"
 #include "rl/sim/stats.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;

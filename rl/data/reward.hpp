@@ -1,4 +1,4 @@
-// rl/sim/reward.hpp — paper eq. 2: r = Σ_i w_i v_i over the raw feedback v of one step.
+// rl/data/reward.hpp — paper eq. 2: r = Σ_i w_i v_i over the raw feedback v of one step.
 //
 // Logs keep raw feedback; a reward is computed only when transitions are built, so every preset reuses
 // the same logs. The presets follow section 4.4's variants: Rtime, Rintegrity and Rinteraction put a
@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rl/sim/config.hpp"
+#include "rl/data/schema.hpp"
 
-namespace mtf::sim {
+namespace mtf {
 
 struct RewardWeights {
   std::array<double, kNumFeedback> w{};
@@ -32,4 +32,4 @@ nlohmann::json to_json(const RewardWeights& weights);
 /// Strict: an object keyed by feedback name; unknown names throw (missing names keep weight 0).
 RewardWeights reward_weights_from_json(const nlohmann::json& j);
 
-}  // namespace mtf::sim
+}  // namespace mtf

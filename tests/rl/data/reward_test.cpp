@@ -1,12 +1,12 @@
-// Tests for rl/sim/reward.cpp: eq. 2 and the presets.
+// Tests for rl/data/reward.cpp: eq. 2 and the presets.
 #include <catch2/catch.hpp>
 
-#include "rl/sim/reward.hpp"
+#include "rl/data/reward.hpp"
 
-using namespace mtf::sim;
+using namespace mtf;
 using Catch::Matchers::WithinRel;
 
-TEST_CASE("reward is the weighted sum of raw feedback (eq. 2)", "[sim][reward]") {
+TEST_CASE("reward is the weighted sum of raw feedback (eq. 2)", "[data][reward]") {
   const RewardWeights w = reward_preset("default");
   std::array<float, kNumFeedback> v{};
   v[kFbPlayTime] = 30.0f;
@@ -19,7 +19,7 @@ TEST_CASE("reward is the weighted sum of raw feedback (eq. 2)", "[sim][reward]")
   REQUIRE(w.w[kFbNegative] < 0);
 }
 
-TEST_CASE("presets put a larger weight on their feedback", "[sim][reward]") {
+TEST_CASE("presets put a larger weight on their feedback", "[data][reward]") {
   const RewardWeights d = reward_preset("default");
   REQUIRE(reward_preset("Rtime").w[kFbPlayTime] > d.w[kFbPlayTime]);
   REQUIRE(reward_preset("Rintegrity").w[kFbPlayIntegrity] > d.w[kFbPlayIntegrity]);
@@ -30,7 +30,7 @@ TEST_CASE("presets put a larger weight on their feedback", "[sim][reward]") {
                       "unknown reward preset \"Rfun\" (expected default, Rtime, Rintegrity or Rinteraction)");
 }
 
-TEST_CASE("reward weights round-trip through JSON and reject unknown feedback", "[sim][reward]") {
+TEST_CASE("reward weights round-trip through JSON and reject unknown feedback", "[data][reward]") {
   const RewardWeights w = reward_preset("Rinteraction");
   REQUIRE(reward_weights_from_json(to_json(w)).w == w.w);
   REQUIRE_THROWS_WITH(reward_weights_from_json({{"likes", 1.0}}), "reward weights: unknown feedback \"likes\"");

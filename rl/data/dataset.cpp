@@ -1,34 +1,29 @@
-// rl/sim/dataset.cpp — see dataset.hpp.
-#include "rl/sim/dataset.hpp"
+// rl/data/dataset.cpp — see dataset.hpp.
+#include "rl/data/dataset.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace mtf::sim {
+namespace mtf {
 
-TransitionSet build_transitions(const SessionLog& log, const RewardWeights& weights, std::size_t first_session,
+TransitionBatch build_transitions(const SessionLog& log, const RewardWeights& weights, std::size_t first_session,
                                 std::size_t last_session) {
   last_session = std::min(last_session, log.sessions.size());
   if (first_session > last_session) throw std::invalid_argument("build_transitions: empty or inverted range");
   std::int64_t n = 0;
   for (std::size_t i = first_session; i < last_session; ++i) n += log.sessions[i].length();
   const int s_dim = log.state_dim;
-  TransitionSet t;
-  t.states.resize(n, s_dim);
-  t.actions.resize(n, kActionDim);
-  t.rewards.resize(n);
-  t.next_states.resize(n, s_dim);
-  t.not_done.resize(n);
+  TransitionBatch t(n, s_dim, kActionDim);
   std::int64_t row = 0;
   for (std::size_t i = first_session; i < last_session; ++i) {
     const auto& s = log.sessions[i];
     for (std::int64_t k = s.begin; k < s.end; ++k, ++row) {
       const bool last = k + 1 == s.end;
-      std::copy_n(log.state(k), s_dim, t.states.row(row).data());
-      std::copy_n(log.action(k), kActionDim, t.actions.row(row).data());
-      std::copy_n(log.state(last ? k : k + 1), s_dim, t.next_states.row(row).data());
-      t.rewards(row) = static_cast<float>(weights.reward(log.feedback_row(k)));
-      t.not_done(row) = last ? 0.0f : 1.0f;
+      std::copy_n(log.state(k), s_dim, t.state.row(row).data());
+      std::copy_n(log.action(k), kActionDim, t.action.row(row).data());
+      std::copy_n(log.state(last ? k : k + 1), s_dim, t.next_state.row(row).data());
+      t.reward(row, 0) = static_cast<float>(weights.reward(log.feedback_row(k)));
+      t.not_done(row, 0) = last ? 0.0f : 1.0f;
     }
   }
   return t;
@@ -55,4 +50,4 @@ DatasetSplit split_by_time(const SessionLog& log, const RewardWeights& weights, 
   return d;
 }
 
-}  // namespace mtf::sim
+}  // namespace mtf

@@ -1,4 +1,4 @@
-// Tests for rl/sim/session_log.cpp: the writer, the round trip, and the strict reader's message for each
+// Tests for rl/data/session_log.cpp: the writer, the round trip, and the strict reader's message for each
 // kind of defect (each asserted exactly).
 #include <catch2/catch.hpp>
 
@@ -7,9 +7,9 @@
 #include <iterator>
 #include <sstream>
 
-#include "rl/sim/session_log.hpp"
+#include "rl/data/session_log.hpp"
 
-using namespace mtf::sim;
+using namespace mtf;
 
 namespace {
 
@@ -49,7 +49,7 @@ std::string edit_line(const std::string& text, int line, const std::string& from
 
 }  // namespace
 
-TEST_CASE("a valid log parses completely", "[sim][session_log]") {
+TEST_CASE("a valid log parses completely", "[data][session_log]") {
   const SessionLog log = parse_session_log(valid_text(), "logs.jsonl");
   REQUIRE(log.state_dim == 3);
   REQUIRE(log.sessions.size() == 2);
@@ -71,7 +71,7 @@ TEST_CASE("a valid log parses completely", "[sim][session_log]") {
   REQUIRE(r.feedback_row(0)[kFbSkip] == 1.0f);
 }
 
-TEST_CASE("writer and reader round-trip exactly", "[sim][session_log]") {
+TEST_CASE("writer and reader round-trip exactly", "[data][session_log]") {
   SessionLog log;
   log.state_dim = 5;
   log.meta = {{"policy", "test"}};
@@ -94,7 +94,7 @@ TEST_CASE("writer and reader round-trip exactly", "[sim][session_log]") {
   std::remove(path.c_str());
 }
 
-TEST_CASE("reader: malformed JSON names file, line and column", "[sim][session_log]") {
+TEST_CASE("reader: malformed JSON names file, line and column", "[data][session_log]") {
   const std::string bad = edit_line(valid_text(), 3, ",\"feedback\"", " \"feedback\"");
   const std::string line3 = step_line(0, 1, true);
   const auto column = line3.find(",\"feedback\"") + 2;  // 1-based column of the offending '"'
@@ -105,7 +105,7 @@ TEST_CASE("reader: malformed JSON names file, line and column", "[sim][session_l
                       Catch::Matchers::StartsWith("logs.jsonl:2: malformed JSON in field \"state\" at column"));
 }
 
-TEST_CASE("reader: a truncated last line is reported as such", "[sim][session_log]") {
+TEST_CASE("reader: a truncated last line is reported as such", "[data][session_log]") {
   std::string text = valid_text();
   const auto cut = text.rfind("\"state\":[0.5,1") + std::string("\"state\":[0.5,1").size();
   text.resize(cut);  // the last write stopped inside the state array
@@ -118,7 +118,7 @@ TEST_CASE("reader: a truncated last line is reported as such", "[sim][session_lo
   REQUIRE_THROWS_WITH(parse_session_log(no_newline, "logs.jsonl"), "logs.jsonl:5: truncated last line (no end of line)");
 }
 
-TEST_CASE("reader: a missing field is named", "[sim][session_log]") {
+TEST_CASE("reader: a missing field is named", "[data][session_log]") {
   REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 4, ",\"action\":[0,0,0,0,0,0,0,0,0,0,0,0.25]", ""),
                                         "logs.jsonl"),
                       "logs.jsonl:4: missing field \"action\"");
@@ -128,7 +128,7 @@ TEST_CASE("reader: a missing field is named", "[sim][session_log]") {
                       "logs.jsonl:5: missing field \"done\"");
 }
 
-TEST_CASE("reader: NaN and Inf are rejected with the element", "[sim][session_log]") {
+TEST_CASE("reader: NaN and Inf are rejected with the element", "[data][session_log]") {
   REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "[0.5,1,2]", "[0.5,NaN,2]"), "logs.jsonl"),
                       "logs.jsonl:3: field \"state\": element 1 is not finite");
   REQUIRE_THROWS_WITH(
@@ -144,7 +144,7 @@ TEST_CASE("reader: NaN and Inf are rejected with the element", "[sim][session_lo
                       "logs.jsonl:5: field \"feedback.play_time\": value is not finite");
 }
 
-TEST_CASE("reader: a wrong dimension names the field and both counts", "[sim][session_log]") {
+TEST_CASE("reader: a wrong dimension names the field and both counts", "[data][session_log]") {
   REQUIRE_THROWS_WITH(
       parse_session_log(edit_line(valid_text(), 3, "[0,0,0,0,0,0,0,0,0,0,0,0.25]", "[0,0,0,0,0,0,0,0,0,0,0.25]"),
                         "logs.jsonl"),
@@ -153,7 +153,7 @@ TEST_CASE("reader: a wrong dimension names the field and both counts", "[sim][se
                       "logs.jsonl:2: field \"state\": expected 3 values, got 4");
 }
 
-TEST_CASE("reader: sequence defects and header defects", "[sim][session_log]") {
+TEST_CASE("reader: sequence defects and header defects", "[data][session_log]") {
   REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "\"step\":1", "\"step\":2"), "logs.jsonl"),
                       "logs.jsonl:3: field \"step\": expected 1, got 2");
   REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 3, "\"done\":true", "\"done\":false"), "logs.jsonl"),
@@ -171,7 +171,7 @@ TEST_CASE("reader: sequence defects and header defects", "[sim][session_log]") {
   REQUIRE_THROWS_WITH(parse_session_log("", "logs.jsonl"), "logs.jsonl:1: empty file (no header)");
 }
 
-TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still throws", "[sim][session_log]") {
+TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still throws", "[data][session_log]") {
   const std::string path = "session_log_bad.jsonl";
   {
     std::ofstream out(path, std::ios::binary);
@@ -183,7 +183,7 @@ TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still 
   REQUIRE_THROWS_WITH(read_session_log("no_such_file.jsonl"), "no_such_file.jsonl: cannot open");
 }
 
-TEST_CASE("the binary cache is used only when it matches the log and its checksum", "[sim][session_log]") {
+TEST_CASE("the binary cache is used only when it matches the log and its checksum", "[data][session_log]") {
   const std::string path = "session_log_cached.jsonl", cache = path + ".cache";
   {
     std::ofstream out(path, std::ios::binary);

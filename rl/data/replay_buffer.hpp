@@ -1,22 +1,19 @@
-// rl/sim/replay_buffer.hpp — the FIFO replay window of BCQ training (default capacity 100,000).
+// rl/data/replay_buffer.hpp — the FIFO replay window of BCQ training (default capacity 100,000).
 //
 // Transitions are fed in order (add / add_range); once full, each new transition overwrites the oldest,
 // so a dataset larger than memory streams through the window chunk by chunk (e.g. one day of logs at a
 // time). Sampling draws m indices uniformly (with replacement) from the stored transitions with the
-// caller's seeded Rng and copies the rows into caller-owned, preallocated buffers: sample() performs no
-// heap allocation, so a training loop that samples every iteration stays allocation-free.
-//
-// Buffer layout of sample(): states m x S, actions m x A, next_states m x S (all row-major), rewards m,
-// not_done m (1 − done).
+// caller's seeded Rng and copies the rows into a caller-owned, preallocated TransitionBatch: sample()
+// performs no heap allocation, so a training loop that samples every iteration stays allocation-free.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "engine/rng.hpp"
-#include "rl/sim/config.hpp"
-#include "rl/sim/dataset.hpp"
+#include "rl/data/schema.hpp"
+#include "rl/data/transition_batch.hpp"
 
-namespace mtf::sim {
+namespace mtf {
 
 class ReplayBuffer {
  public:
@@ -24,23 +21,12 @@ class ReplayBuffer {
 
   void add(const float* state, const float* action, float reward, const float* next_state, bool done);
   /// Feeds transitions [begin, end) of `t` in order.
-  void add_range(const TransitionSet& t, std::int64_t begin, std::int64_t end);
-  void add_all(const TransitionSet& t) { add_range(t, 0, t.size()); }
+  void add_range(const TransitionBatch& t, std::int64_t begin, std::int64_t end);
+  void add_all(const TransitionBatch& t) { add_range(t, 0, t.rows()); }
 
-  /// m uniform samples into preallocated buffers (see the layout above). Allocation-free.
-  void sample(int m, Rng& rng, float* states, float* actions, float* rewards, float* next_states,
-              float* not_done) const;
-
-  /// Preallocated Eigen buffers for sample(Rng&, Batch&).
-  struct Batch {
-    Batch(int m, int state_dim, int action_dim = kActionDim)
-        : states(m, state_dim), actions(m, action_dim), rewards(m), next_states(m, state_dim), not_done(m) {}
-    RowMatrix states, actions;
-    Eigen::VectorXf rewards;
-    RowMatrix next_states;
-    Eigen::VectorXf not_done;
-  };
-  void sample(Rng& rng, Batch& batch) const;
+  /// out.rows() uniform samples (with replacement) into `out`, whose dimensions must match the buffer's.
+  /// Allocation-free.
+  void sample(Rng& rng, TransitionBatch& out) const;
 
   std::int64_t size() const { return size_; }
   std::int64_t capacity() const { return capacity_; }
@@ -62,4 +48,4 @@ class ReplayBuffer {
   std::vector<float> states_, actions_, rewards_, next_states_, not_done_;
 };
 
-}  // namespace mtf::sim
+}  // namespace mtf

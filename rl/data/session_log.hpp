@@ -1,4 +1,4 @@
-// rl/sim/session_log.hpp — logged sessions in memory, and their JSON Lines file format.
+// rl/data/session_log.hpp — logged sessions in memory, and their JSON Lines file format.
 //
 // File format (docs/simulator.md has the full schema). Line 1 is a header:
 //   {"format":"mtf-session-log","version":1,"state_dim":64,"action_dim":12,
@@ -20,9 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rl/sim/config.hpp"
+#include "rl/data/schema.hpp"
 
-namespace mtf::sim {
+namespace mtf {
 
 /// Sessions stored flat: step rows [begin, end) of the three matrices belong to one session.
 struct SessionLog {
@@ -77,4 +77,4 @@ SessionLog read_session_log_cached(const std::string& path, bool* used_cache = n
 /// The 64-bit hash used by the cache (8 bytes at a time, multiply–xorshift mixing; not cryptographic).
 std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed = 0);
 
-}  // namespace mtf::sim
+}  // namespace mtf

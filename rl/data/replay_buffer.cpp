@@ -1,10 +1,10 @@
-// rl/sim/replay_buffer.cpp — see replay_buffer.hpp.
-#include "rl/sim/replay_buffer.hpp"
+// rl/data/replay_buffer.cpp — see replay_buffer.hpp.
+#include "rl/data/replay_buffer.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace mtf::sim {
+namespace mtf {
 
 ReplayBuffer::ReplayBuffer(int state_dim, std::int64_t capacity, int action_dim)
     : state_dim_(state_dim), action_dim_(action_dim), capacity_(capacity) {
@@ -33,38 +33,31 @@ void ReplayBuffer::add(const float* state, const float* action, float reward, co
   ++total_added_;
 }
 
-void ReplayBuffer::add_range(const TransitionSet& t, std::int64_t begin, std::int64_t end) {
-  if (t.states.cols() != state_dim_ || t.actions.cols() != action_dim_)
+void ReplayBuffer::add_range(const TransitionBatch& t, std::int64_t begin, std::int64_t end) {
+  if (t.state_dim() != state_dim_ || t.action_dim() != action_dim_)
     throw std::invalid_argument("ReplayBuffer::add_range: dimension mismatch");
-  if (begin < 0 || end > t.size() || begin > end) throw std::out_of_range("ReplayBuffer::add_range: bad range");
+  if (begin < 0 || end > t.rows() || begin > end) throw std::out_of_range("ReplayBuffer::add_range: bad range");
   for (std::int64_t i = begin; i < end; ++i)
-    add(t.states.row(i).data(), t.actions.row(i).data(), t.rewards(i), t.next_states.row(i).data(),
-        t.not_done(i) == 0.0f);
+    add(t.state.row(i).data(), t.action.row(i).data(), t.reward(i, 0), t.next_state.row(i).data(),
+        t.not_done(i, 0) == 0.0f);
 }
 
-void ReplayBuffer::sample(int m, Rng& rng, float* states, float* actions, float* rewards, float* next_states,
-                          float* not_done) const {
+void ReplayBuffer::sample(Rng& rng, TransitionBatch& out) const {
   if (size_ == 0) throw std::logic_error("ReplayBuffer::sample: empty buffer");
-  for (int i = 0; i < m; ++i) {
+  if (out.state_dim() != state_dim_ || out.action_dim() != action_dim_)
+    throw std::invalid_argument("ReplayBuffer::sample: batch dimensions differ from the buffer's");
+  for (Index i = 0; i < out.rows(); ++i) {
     const auto j = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(size_)));
     const std::int64_t at = slot(j);
-    std::copy_n(states_.data() + at * state_dim_, state_dim_, states + static_cast<std::int64_t>(i) * state_dim_);
-    std::copy_n(next_states_.data() + at * state_dim_, state_dim_,
-                next_states + static_cast<std::int64_t>(i) * state_dim_);
-    std::copy_n(actions_.data() + at * action_dim_, action_dim_, actions + static_cast<std::int64_t>(i) * action_dim_);
-    rewards[i] = rewards_[at];
-    not_done[i] = not_done_[at];
+    std::copy_n(states_.data() + at * state_dim_, state_dim_, out.state.row(i).data());
+    std::copy_n(next_states_.data() + at * state_dim_, state_dim_, out.next_state.row(i).data());
+    std::copy_n(actions_.data() + at * action_dim_, action_dim_, out.action.row(i).data());
+    out.reward(i, 0) = rewards_[at];
+    out.not_done(i, 0) = not_done_[at];
   }
-}
-
-void ReplayBuffer::sample(Rng& rng, Batch& b) const {
-  if (b.states.cols() != state_dim_ || b.actions.cols() != action_dim_)
-    throw std::invalid_argument("ReplayBuffer::sample: batch dimensions differ from the buffer's");
-  sample(static_cast<int>(b.states.rows()), rng, b.states.data(), b.actions.data(), b.rewards.data(),
-         b.next_states.data(), b.not_done.data());
 }
 
 const float* ReplayBuffer::state_at(std::int64_t i) const { return states_.data() + slot(i) * state_dim_; }
 float ReplayBuffer::reward_at(std::int64_t i) const { return rewards_[slot(i)]; }
 
-}  // namespace mtf::sim
+}  // namespace mtf

@@ -1,9 +1,10 @@
-// Tests for rl/sim/dataset.cpp: rewards from raw feedback, transitions, the time-ordered split.
+// Tests for rl/data/dataset.cpp: rewards from raw feedback, transitions, the time-ordered split.
 #include <catch2/catch.hpp>
 
-#include "rl/sim/dataset.hpp"
+#include "rl/data/dataset.hpp"
 #include "rl/sim/rollout.hpp"
 
+using namespace mtf;
 using namespace mtf::sim;
 using Catch::Matchers::WithinRel;
 
@@ -23,37 +24,37 @@ SessionLog small_log() {
 }
 }  // namespace
 
-TEST_CASE("transitions chain states within sessions and mark the last step done", "[sim][dataset]") {
+TEST_CASE("transitions chain states within sessions and mark the last step done", "[data][dataset]") {
   const SessionLog log = small_log();
   const RewardWeights w = reward_preset("default");
-  const TransitionSet t = build_transitions(log, w);
-  REQUIRE(t.size() == log.num_steps());
-  REQUIRE(t.states.cols() == log.state_dim);
+  const TransitionBatch t = build_transitions(log, w);
+  REQUIRE(t.rows() == log.num_steps());
+  REQUIRE(t.state.cols() == log.state_dim);
   const auto& s = log.sessions[3];
   for (auto k = s.begin; k < s.end; ++k) {
     REQUIRE(t.not_done(k) == (k + 1 == s.end ? 0.0f : 1.0f));
-    if (k + 1 < s.end) REQUIRE(t.next_states.row(k) == t.states.row(k + 1));
-    REQUIRE_THAT(t.rewards(k), WithinRel(static_cast<float>(w.reward(log.feedback_row(k))), 1e-6f));
+    if (k + 1 < s.end) REQUIRE(t.next_state.row(k) == t.state.row(k + 1));
+    REQUIRE_THAT(t.reward(k, 0), WithinRel(static_cast<float>(w.reward(log.feedback_row(k))), 1e-6f));
   }
 }
 
-TEST_CASE("reward variants reuse the same logs", "[sim][dataset]") {
+TEST_CASE("reward variants reuse the same logs", "[data][dataset]") {
   const SessionLog log = small_log();
-  const TransitionSet d = build_transitions(log, reward_preset("default"));
-  const TransitionSet t = build_transitions(log, reward_preset("Rtime"));
-  REQUIRE(t.states == d.states);
-  REQUIRE(t.rewards.sum() > d.rewards.sum());  // play time weighs three times more
+  const TransitionBatch d = build_transitions(log, reward_preset("default"));
+  const TransitionBatch t = build_transitions(log, reward_preset("Rtime"));
+  REQUIRE(t.state == d.state);
+  REQUIRE(t.reward.sum() > d.reward.sum());  // play time weighs three times more
 }
 
-TEST_CASE("the split is 90/10 in time order and exposes the test's initial states", "[sim][dataset]") {
+TEST_CASE("the split is 90/10 in time order and exposes the test's initial states", "[data][dataset]") {
   const SessionLog log = small_log();
   const DatasetSplit split = split_by_time(log, reward_preset("default"));
   const std::size_t n = log.sessions.size();
   REQUIRE(split.train_sessions == static_cast<std::size_t>(0.9 * n));
   REQUIRE(split.train_sessions + split.test_sessions == n);
-  REQUIRE(split.train.size() + split.test.size() == log.num_steps());
+  REQUIRE(split.train.rows() + split.test.rows() == log.num_steps());
   // Train is the earliest sessions: its last row is the last step of session train_sessions − 1.
-  REQUIRE(split.train.size() == log.sessions[split.train_sessions - 1].end);
+  REQUIRE(split.train.rows() == log.sessions[split.train_sessions - 1].end);
   REQUIRE(split.test_initial_states.rows() == static_cast<Eigen::Index>(split.test_sessions));
   const auto& first_test = log.sessions[split.train_sessions];
   for (int i = 0; i < log.state_dim; ++i) REQUIRE(split.test_initial_states(0, i) == log.state(first_test.begin)[i]);

@@ -1,15 +1,15 @@
-// rl/sim/reward.cpp — reward presets.
+// rl/data/reward.cpp — reward presets.
 //
 // Default weights, in "reward units": 1 unit ≈ 50 s of play time ≈ two fully watched videos ≈ half a like.
 //   play_time 0.02 / s, play_integrity 0.5, play 0, like 2, share 3, comment 2, follow 4, collect 2,
 //   skip −0.05, negative −1.
 // Rtime triples the play-time weight, Rintegrity triples play integrity, Rinteraction triples the five
 // interaction weights; everything else is the default.
-#include "rl/sim/reward.hpp"
+#include "rl/data/reward.hpp"
 
 #include <stdexcept>
 
-namespace mtf::sim {
+namespace mtf {
 
 namespace {
 RewardWeights default_weights() {
@@ -70,4 +70,4 @@ RewardWeights reward_weights_from_json(const nlohmann::json& j) {
   return rw;
 }
 
-}  // namespace mtf::sim
+}  // namespace mtf

@@ -1,4 +1,4 @@
-// rl/sim/dataset.hpp — transitions (s, a, r, s', done) from logged sessions, and the time-ordered split.
+// rl/data/dataset.hpp — transitions (s, a, r, s', done) from logged sessions, and the time-ordered split.
 //
 // Rewards are computed here, from the logged raw feedback and the chosen RewardWeights (eq. 2), so one
 // log serves every reward variant. Within a session, s' is the next step's state; on a session's last
@@ -11,36 +11,24 @@
 #include <cstdint>
 #include <vector>
 
-#include <Eigen/Core>
+#include "rl/data/reward.hpp"
+#include "rl/data/transition_batch.hpp"
+#include "rl/data/session_log.hpp"
 
-#include "rl/sim/reward.hpp"
-#include "rl/sim/session_log.hpp"
-
-namespace mtf::sim {
-
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-struct TransitionSet {
-  RowMatrix states;       // N x S
-  RowMatrix actions;      // N x A
-  Eigen::VectorXf rewards;   // N
-  RowMatrix next_states;  // N x S
-  Eigen::VectorXf not_done;  // N: 1 − done
-  std::int64_t size() const { return states.rows(); }
-};
+namespace mtf {
 
 /// Transitions of sessions [first_session, last_session) of the log (all by default).
-TransitionSet build_transitions(const SessionLog& log, const RewardWeights& weights, std::size_t first_session = 0,
+TransitionBatch build_transitions(const SessionLog& log, const RewardWeights& weights, std::size_t first_session = 0,
                                 std::size_t last_session = static_cast<std::size_t>(-1));
 
 struct DatasetSplit {
-  TransitionSet train, test;
+  TransitionBatch train, test;
   std::size_t train_sessions = 0, test_sessions = 0;
-  RowMatrix test_initial_states;  // one row per test session: its first state
+  MatrixR<float> test_initial_states;  // one row per test session: its first state
   std::vector<int> test_initial_users, test_initial_days;
 };
 
 /// First `train_fraction` of the sessions (rounded down) train, the rest test.
 DatasetSplit split_by_time(const SessionLog& log, const RewardWeights& weights, double train_fraction = 0.9);
 
-}  // namespace mtf::sim
+}  // namespace mtf

@@ -1,10 +1,10 @@
-// rl/sim/session_log.cpp — the JSON Lines writer and the strict, all-or-nothing reader.
+// rl/data/session_log.cpp — the JSON Lines writer and the strict, all-or-nothing reader.
 //
 // The reader is a small hand-written parser for exactly this schema (any key order, any JSON
 // whitespace) rather than a general JSON DOM: it parses numbers with std::from_chars straight into the
 // final arrays, which is what makes a million transitions load in seconds, and it knows at every moment
 // which field it is in, which is what makes its messages precise.
-#include "rl/sim/session_log.hpp"
+#include "rl/data/session_log.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <string_view>
 
-namespace mtf::sim {
+namespace mtf {
 
 void SessionLog::append_session(std::int64_t id, int user, int day, std::int64_t length, const float* session_states,
                                 const float* session_actions, const float* session_feedback) {
@@ -670,4 +670,4 @@ SessionLog read_session_log_cached(const std::string& path, bool* used_cache) {
   return log;
 }
 
-}  // namespace mtf::sim
+}  // namespace mtf

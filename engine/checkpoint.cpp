@@ -1,0 +1,111 @@
+#include "engine/checkpoint.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "engine/atomic_file.hpp"
+
+namespace mtf {
+
+namespace {
+constexpr char kMagic[] = "MTFCKPT2";  // 8 bytes; "MTFBCQCK" was the BCQ-only format before it
+constexpr std::uint32_t kVersion = 1;
+[[noreturn]] void fail(const std::string& source, const std::string& what) {
+  throw std::runtime_error(source + ": " + what);
+}
+}  // namespace
+
+void Checkpoint::put(const std::string& name, std::string bytes) {
+  if (has(name)) throw std::invalid_argument("Checkpoint::put: section \"" + name + "\" given twice");
+  sections_.emplace_back(name, std::move(bytes));
+}
+
+bool Checkpoint::has(const std::string& name) const {
+  for (const auto& s : sections_)
+    if (s.first == name) return true;
+  return false;
+}
+
+std::string_view Checkpoint::get(const std::string& name) const {
+  for (const auto& s : sections_)
+    if (s.first == name) return s.second;
+  fail(source_, "checkpoint has no section \"" + name + "\"");
+}
+
+const nlohmann::json& Checkpoint::meta_at(const std::string& key) const {
+  const auto it = meta.find(key);
+  if (it == meta.end()) fail(source_, "checkpoint metadata has no field \"" + key + "\"");
+  return *it;
+}
+
+std::string Checkpoint::to_bytes() const {
+  nlohmann::json m = meta;
+  m["sections"] = nlohmann::json::array();
+  for (const auto& s : sections_) m["sections"].push_back({{"name", s.first}, {"bytes", s.second.size()}});
+  const std::string header = m.dump();
+  std::string payload;
+  const std::uint64_t n = header.size();
+  payload.append(reinterpret_cast<const char*>(&n), sizeof n);
+  payload += header;
+  for (const auto& s : sections_) payload += s.second;
+  return wrap_checksummed(std::string_view(kMagic, 8), kVersion, payload);
+}
+
+Checkpoint Checkpoint::from_bytes(std::string_view bytes, const std::string& source) {
+  if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("MTFBCQCK", 8))
+    fail(source, "a BCQ checkpoint of the format before the learner interface (magic MTFBCQCK); this build reads "
+                 "MTFCKPT2 checkpoints: train again");
+  const std::string payload = unwrap_checksummed(source, bytes, std::string_view(kMagic, 8), kVersion);
+  Checkpoint c(source);
+  std::uint64_t n = 0;
+  if (payload.size() < sizeof n) fail(source, "checkpoint payload too short for its metadata length");
+  std::memcpy(&n, payload.data(), sizeof n);
+  if (n > payload.size() - sizeof n) fail(source, "checkpoint metadata runs past the end of the file");
+  try {
+    c.meta = nlohmann::json::parse(payload.substr(sizeof n, n));
+  } catch (const nlohmann::json::exception& e) {
+    fail(source, std::string("checkpoint metadata is not valid JSON: ") + e.what());
+  }
+  if (!c.meta.is_object() || !c.meta.contains("sections") || !c.meta["sections"].is_array())
+    fail(source, "checkpoint metadata has no \"sections\" list");
+  std::size_t at = sizeof n + n;
+  for (const auto& s : c.meta["sections"]) {
+    if (!s.is_object() || !s.contains("name") || !s["name"].is_string() || !s.contains("bytes") ||
+        !s["bytes"].is_number_unsigned())
+      fail(source, "checkpoint metadata: malformed entry in \"sections\": " + s.dump());
+    const std::string name = s["name"].get<std::string>();
+    const auto size = s["bytes"].get<std::uint64_t>();
+    if (size > payload.size() - at) fail(source, "section \"" + name + "\" runs past the end of the file");
+    if (c.has(name)) fail(source, "section \"" + name + "\" appears twice");
+    c.sections_.emplace_back(name, payload.substr(at, size));
+    at += size;
+  }
+  if (at != payload.size()) fail(source, "unexpected bytes after the last section");
+  c.meta.erase("sections");
+  return c;
+}
+
+void Checkpoint::save(const std::string& path) const { write_file_atomically(path, to_bytes()); }
+
+Checkpoint Checkpoint::load(const std::string& path) { return from_bytes(read_file(path), path); }
+
+nlohmann::json rng_state_to_json(const Rng::State& st) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &st.cached_normal, sizeof bits);
+  return {{"s", st.s}, {"cached_normal_bits", bits}, {"has_cached_normal", st.has_cached_normal}};
+}
+
+Rng::State rng_state_from_json(const nlohmann::json& j, const std::string& context) {
+  try {
+    Rng::State st;
+    st.s = j.at("s").get<std::array<std::uint64_t, 4>>();
+    const auto bits = j.at("cached_normal_bits").get<std::uint64_t>();
+    std::memcpy(&st.cached_normal, &bits, sizeof bits);
+    st.has_cached_normal = j.at("has_cached_normal").get<bool>();
+    return st;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(context + ": not a generator state: " + e.what());
+  }
+}
+
+}  // namespace mtf

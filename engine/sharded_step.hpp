@@ -1,0 +1,178 @@
+// engine/sharded_step.hpp — what every learner's gradient step shares, in one place: the minibatch split
+// into gradient shards, a tape and a random generator per shard, one team fork per step, the barriers
+// between phases, the shards' gradients summed in shard order before Adam, and the per-shard statistics
+// summed in shard order.
+//
+// An algorithm states its phases — the loss of one shard's rows, and which networks the phase updates
+// with which optimizer — and ShardedStep runs them:
+//
+//   step_.run(batch.rows(), {
+//       Step::Phase({{&vae.params(), &vae_opt}}, [&](const Step::Shard& s) { vae_loss(s, batch); }),
+//       Step::Phase({{&actor.params(), &actor_opt}, {&critic.params(), &critic_opt}},
+//                   [&](const Step::Shard& s) { actor_loss(s, batch); critic_loss(s, batch); }),
+//   });
+//
+// Per phase, each team member runs whole shards (shard k: rows split_range(M, shards, k)): the shard's
+// tape is reset and the phase's networks' shard-k gradients zeroed, then the loss function runs forward
+// and backward on the shard's tape, into the shard's gradient buffers (the shard's loss is its rows' mean
+// times weight = rows / M, so the shards' gradients sum to the minibatch mean's). At the barrier the team
+// sums each network's shards in shard order and applies Adam, each member on its own slice of the flat
+// buffers (Adam::sum_shards_and_update). A phase therefore sees every update of the phases before it.
+//
+// The bits depend on the shard count, never on the thread count: shards are fixed by the config, each is
+// computed whole by one thread, and every sum runs in shard order. One fork per step, no allocation after
+// the first step with a given batch size: the phases are held in an initializer_list of non-owning
+// function references.
+#pragma once
+#include <array>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "engine/adam.hpp"
+#include "engine/json_config.hpp"
+#include "engine/parameters.hpp"
+#include "engine/rng.hpp"
+#include "engine/tape.hpp"
+#include "engine/threads.hpp"
+
+namespace mtf {
+
+/// A non-owning reference to a callable: no heap, no copy of the callable. The callable must outlive the
+/// reference (a lambda written in the call that uses it does).
+template <class Signature>
+class FunctionRef;
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+  FunctionRef(F&& f)  // NOLINT: implicit on purpose, so a lambda can be passed where a FunctionRef is taken
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o, Args... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...); }) {}
+  R operator()(Args... a) const { return call_(object_, std::forward<Args>(a)...); }
+
+ private:
+  void* object_;
+  R (*call_)(void*, Args...);
+};
+
+/// The config rule every sharded learner shares: no more gradient shards than minibatch rows.
+inline void check_gradient_shards(const ConfigReader& r, int gradient_shards, int batch_size) {
+  if (gradient_shards > batch_size)
+    throw ConfigError(r.source() + ": field \"gradient_shards\" (" + std::to_string(gradient_shards) +
+                      ") exceeds \"batch_size\" (" + std::to_string(batch_size) + ")");
+}
+
+/// Stats: a struct of floats (each shard's contribution, already weighted by its share of the rows);
+/// summed_stats() adds the shards' structs field by field in shard order.
+template <class Stats>
+class ShardedStep {
+  static_assert(std::is_trivially_copyable_v<Stats> && sizeof(Stats) % sizeof(float) == 0,
+                "ShardedStep<Stats>: Stats must be a struct of floats");
+
+ public:
+  /// What a phase's loss function gets for gradient shard `index`.
+  struct Shard {
+    int index;
+    Index begin, rows;  // the shard's rows of the minibatch: [begin, begin + rows)
+    float weight;       // rows / M
+    Tape<float>& tape;  // the shard's tape, reset at the start of the phase (reset it again between passes)
+    Rng& rng;           // the shard's generator (reseed())
+    Stats& stats;       // the shard's statistics
+  };
+  /// One network updated by a phase: its gradient shards summed, then `optimizer` applied.
+  struct Update {
+    Parameters<float>* params;
+    Adam<float>* optimizer;
+  };
+  struct Phase {
+    static constexpr int kMaxUpdates = 4;
+    Phase(std::initializer_list<Update> phase_updates, FunctionRef<void(const Shard&)> shard_loss)
+        : count(int(phase_updates.size())), loss(shard_loss) {
+      if (count > kMaxUpdates) throw std::invalid_argument("ShardedStep::Phase: too many networks in one phase");
+      std::copy(phase_updates.begin(), phase_updates.end(), updates.begin());
+    }
+    std::array<Update, kMaxUpdates> updates{};
+    int count;
+    FunctionRef<void(const Shard&)> loss;
+  };
+
+  /// `shards` >= 1 gradient shards.
+  explicit ShardedStep(int shards) : shards_(shards) {
+    if (shards < 1) throw std::invalid_argument("ShardedStep: need at least one gradient shard");
+    tapes_ = make_shard_tapes<float>(std::size_t(shards));
+    rngs_.resize(std::size_t(shards));
+    stats_.resize(std::size_t(shards));
+  }
+  ShardedStep(const ShardedStep&) = delete;
+  ShardedStep& operator=(const ShardedStep&) = delete;
+
+  int shards() const { return shards_; }
+  /// Gives a network that a phase updates one gradient buffer per shard. Once, after building it.
+  void attach(Parameters<float>& params) const { params.set_gradient_shards(std::size_t(shards_)); }
+  /// Reseeds every shard's generator from `from` (one draw each, in shard order): the shards' draws then
+  /// depend on the shard count, not the thread count, and a checkpoint of `from` resumes them.
+  void reseed(Rng& from) {
+    for (Rng& r : rngs_) r.reseed(from.next_u64());
+  }
+
+  /// Runs `phases` on an M-row minibatch (M >= shards): one fork, a barrier after each phase's shards,
+  /// its updates, and a barrier before the next phase.
+  void run(Index batch_rows, std::initializer_list<Phase> phases) {
+    if (batch_rows < shards_)
+      throw std::invalid_argument("ShardedStep: minibatch of " + std::to_string(batch_rows) + " rows, fewer than the " +
+                                  std::to_string(shards_) + " gradient shards");
+    for (Stats& s : stats_) s = Stats{};
+    for (const Phase& phase : phases)
+      for (int u = 0; u < phase.count; ++u) phase.updates[std::size_t(u)].optimizer->advance();
+    run_team(shards_, [&](int team, int member) {
+      std::size_t done = 0;
+      for (const Phase& phase : phases) {
+        for (int k = member; k < shards_; k += team) phase.loss(open(k, batch_rows, phase));
+#pragma omp barrier
+        for (int u = 0; u < phase.count; ++u) {
+          const Update& up = phase.updates[std::size_t(u)];
+          up.optimizer->sum_shards_and_update(*up.params, team, member);
+        }
+        if (++done < phases.size()) {
+#pragma omp barrier
+        }
+      }
+    });
+  }
+
+  /// The shards' statistics of the last run(), summed field by field in shard order.
+  Stats summed_stats() const {
+    constexpr std::size_t n = sizeof(Stats) / sizeof(float);
+    std::array<float, n> total{}, part{};
+    for (const Stats& s : stats_) {
+      std::memcpy(part.data(), &s, sizeof(Stats));
+      for (std::size_t i = 0; i < n; ++i) total[i] += part[i];
+    }
+    Stats out;
+    std::memcpy(&out, total.data(), sizeof(Stats));
+    return out;
+  }
+
+ private:
+  Shard open(int k, Index batch_rows, const Phase& phase) {
+    const Range r = split_range(batch_rows, shards_, k);
+    Tape<float>& tape = *tapes_[std::size_t(k)];
+    tape.reset();
+    for (int u = 0; u < phase.count; ++u) phase.updates[std::size_t(u)].params->zero_grad(std::size_t(k));
+    return {k, r.begin, r.size(), float(r.size()) / float(batch_rows), tape, rngs_[std::size_t(k)],
+            stats_[std::size_t(k)]};
+  }
+
+  int shards_;
+  std::vector<std::unique_ptr<Tape<float>>> tapes_;  // one per shard: tapes hold their arenas by address
+  std::vector<Rng> rngs_;
+  std::vector<Stats> stats_;
+};
+
+}  // namespace mtf

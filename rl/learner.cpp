@@ -1,0 +1,75 @@
+#include "rl/learner.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "rl/registry.hpp"
+
+namespace mtf {
+
+float UpdateMetrics::get(const std::string& name) const {
+  for (int i = 0; i < count; ++i)
+    if (name == items[std::size_t(i)].first) return items[std::size_t(i)].second;
+  return std::numeric_limits<float>::quiet_NaN();
+}
+
+bool UpdateMetrics::all_finite() const {
+  for (int i = 0; i < count; ++i)
+    if (!std::isfinite(items[std::size_t(i)].second)) return false;
+  return true;
+}
+
+nlohmann::json UpdateMetrics::to_json() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (int i = 0; i < count; ++i) j[items[std::size_t(i)].first] = items[std::size_t(i)].second;
+  return j;
+}
+
+std::string Learner::progress(const UpdateMetrics& m) const {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(4);
+  for (int i = 0; i < m.count; ++i) o << (i ? "  " : "") << m.items[std::size_t(i)].first << " " << m.items[std::size_t(i)].second;
+  return o.str();
+}
+
+void Learner::save(Checkpoint& out) const {
+  out.meta["algorithm"] = algorithm();
+  out.meta["hyperparameters"] = hyperparameters();
+  out.meta["iteration"] = iteration_;
+  out.meta["rng"] = rng_state_to_json(rng_.state());
+  save_sections(out);
+}
+
+void Learner::load(const Checkpoint& in) {
+  const std::string& src = in.source();
+  const std::string algo = in.meta_at("algorithm").is_string() ? in.meta_at("algorithm").get<std::string>() : "";
+  if (algo != algorithm())
+    throw std::runtime_error(src + ": a checkpoint of \"" + algo + "\", not of \"" + algorithm() + "\"");
+  if (!same_hyperparameters(in.meta_at("hyperparameters"), src + ": hyperparameters"))
+    throw std::runtime_error(src + ": checkpoint was written with different hyper-parameters: " +
+                             in.meta_at("hyperparameters").dump());
+  const nlohmann::json& it = in.meta_at("iteration");
+  if (!it.is_number_integer() || it.get<long long>() < 0)
+    throw std::runtime_error(src + ": checkpoint field \"iteration\" is not a non-negative integer");
+  const Rng::State rng_state = rng_state_from_json(in.meta_at("rng"), src + ": field \"rng\"");
+  load_sections(in);  // all-or-nothing; throws before changing anything
+  rng_.set_state(rng_state);
+  iteration_ = it.get<long long>();
+}
+
+void Learner::save(const std::string& path) const {
+  Checkpoint c(path);
+  save(c);
+  c.save(path);
+}
+
+std::unique_ptr<Learner> Learner::clone() const {
+  Checkpoint c("memory");
+  save(c);
+  return load_learner(c);
+}
+
+}  // namespace mtf

@@ -1,0 +1,60 @@
+#include "rl/registry.hpp"
+
+#include <stdexcept>
+
+#include "rl/bc.hpp"
+#include "rl/bcq.hpp"
+
+namespace mtf {
+
+const std::vector<LearnerEntry>& learner_registry() {
+  static const std::vector<LearnerEntry> table = {
+      {"bcq", "BatchRL-MTF: batch-constrained deep Q-learning (paper Algorithm 1)", &create_learner<Bcq>},
+      {"bc", "behaviour cloning: an MLP regressing the logged action (a floor for the baselines)",
+       &create_learner<BehaviourCloning>},
+  };
+  return table;
+}
+
+std::string learner_names() {
+  std::string names;
+  for (const LearnerEntry& e : learner_registry()) names += (names.empty() ? "" : ", ") + std::string(e.name);
+  return names;
+}
+
+const LearnerEntry& find_learner(const std::string& name) {
+  for (const LearnerEntry& e : learner_registry())
+    if (name == e.name) return e;
+  throw std::invalid_argument("unknown learner \"" + name + "\" (known: " + learner_names() + ")");
+}
+
+std::unique_ptr<Learner> make_learner(const std::string& name, ConfigReader& hyperparameters) {
+  return find_learner(name).create(hyperparameters);
+}
+
+std::unique_ptr<Learner> make_learner(const std::string& name, const nlohmann::json& hyperparameters,
+                                      const std::string& source) {
+  ConfigReader r(hyperparameters, source);
+  auto learner = make_learner(name, r);
+  r.finish();
+  return learner;
+}
+
+std::unique_ptr<Learner> load_learner(const Checkpoint& checkpoint) {
+  const std::string& src = checkpoint.source();
+  const nlohmann::json& algorithm = checkpoint.meta_at("algorithm");
+  if (!algorithm.is_string()) throw std::runtime_error(src + ": checkpoint field \"algorithm\" is not a string");
+  std::unique_ptr<Learner> learner;
+  try {
+    learner = make_learner(algorithm.get<std::string>(), checkpoint.meta_at("hyperparameters"),
+                           src + ": hyperparameters");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(src + ": " + e.what());
+  }
+  learner->load(checkpoint);
+  return learner;
+}
+
+std::unique_ptr<Learner> load_learner(const std::string& path) { return load_learner(Checkpoint::load(path)); }
+
+}  // namespace mtf

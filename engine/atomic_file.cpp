@@ -30,32 +30,62 @@ U get(std::string_view bytes, std::size_t at) {
 }
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) fail(path, std::string("cannot create temporary file: ") + std::strerror(errno));
+AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
+  tmp_ = path_ + ".tmp." + std::to_string(::getpid());
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd_ < 0) fail(path_, std::string("cannot create temporary file: ") + std::strerror(errno));
+}
+
+AtomicFileWriter::~AtomicFileWriter() { abandon(); }
+
+void AtomicFileWriter::abandon() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+  fd_ = -1;
+}
+
+void AtomicFileWriter::write(std::string_view bytes) {
+  if (fd_ < 0) fail(path_, "write after commit or after a failed write");
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (w < 0) {
       if (errno == EINTR) continue;
       const std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      fail(path, "write failed: " + err);
+      abandon();
+      fail(path_, "write failed: " + err);
     }
     done += std::size_t(w);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+}
+
+void AtomicFileWriter::commit() {
+  if (fd_ < 0) fail(path_, "commit after commit or after a failed write");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::fsync(fd) != 0) {
     const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    fail(path, "fsync/close failed: " + err);
+    ::close(fd);
+    ::unlink(tmp_.c_str());
+    fail(path_, "fsync failed: " + err);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) {
     const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    fail(path, "rename failed: " + err);
+    ::unlink(tmp_.c_str());
+    fail(path_, "close failed: " + err);
   }
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp_.c_str());
+    fail(path_, "rename failed: " + err);
+  }
+}
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  AtomicFileWriter out(path);
+  out.write(bytes);
+  out.commit();
 }
 
 std::string read_file(const std::string& path) {

@@ -1,8 +1,10 @@
 // engine/atomic_file.hpp — writing files so that a reader never sees half of one, and a binary
 // container with a version and a checksum.
 //
-// write_file_atomically: write to "<path>.tmp.<pid>", fsync, rename over <path>. A crash leaves either
-// the old file or the new one, never a mix; on any error the temporary is removed and the old file kept.
+// AtomicFileWriter: a file written in pieces (a log larger than memory) to "<path>.tmp.<pid>", then
+// fsync'd and renamed over <path> by commit(). A crash leaves either the old file or the new one, never a
+// mix; on any error, or when the writer is destroyed without commit(), the temporary is removed and the
+// old file kept. write_file_atomically is the one-piece case.
 //
 // Checksummed container (parameters and checkpoints):
 //   8 bytes magic | u32 format version | u64 payload length | payload | u64 FNV-1a of everything before
@@ -13,6 +15,24 @@
 #include <string_view>
 
 namespace mtf {
+
+class AtomicFileWriter {
+ public:
+  /// Creates the temporary; throws std::runtime_error naming `path` when it cannot.
+  explicit AtomicFileWriter(std::string path);
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  /// Appends bytes; throws (and removes the temporary) on a write error.
+  void write(std::string_view bytes);
+  /// fsync, close, rename over the path. After it the writer is spent.
+  void commit();
+
+ private:
+  void abandon();
+  std::string path_, tmp_;
+  int fd_ = -1;
+};
 
 void write_file_atomically(const std::string& path, std::string_view bytes);
 /// Whole file as bytes; throws std::runtime_error naming the path if it cannot be read.

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "engine/checksum.hpp"
 #include "engine/threads.hpp"
 #include "examples/cli/options.hpp"
 #include "rl/data/dataset.hpp"
@@ -33,7 +34,7 @@ it with exactly those (giving different ones is an error), and may change only t
 nlohmann::json data_record(const DataSettings& d, const TransitionBatch& train) {
   std::uint64_t h = 0;
   for (const MatrixR<float>* m : {&train.state, &train.action, &train.reward, &train.next_state, &train.not_done})
-    h = hash_bytes(m->data(), sizeof(float) * std::size_t(m->size()), h);
+    h = hash64(m->data(), sizeof(float) * std::size_t(m->size()), h);
   return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_hash", h}};
 }
 

@@ -15,6 +15,9 @@
 #include <sstream>
 #include <string_view>
 
+#include "engine/atomic_file.hpp"
+#include "engine/checksum.hpp"
+
 namespace mtf {
 
 void SessionLog::append_session(std::int64_t id, int user, int day, std::int64_t length, const float* session_states,
@@ -84,14 +87,11 @@ constexpr int kVersion = 1;
 }  // namespace
 
 void write_session_log(const SessionLog& log, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error(path + ": cannot open for writing");
+  AtomicFileWriter file(path);  // nothing appears at `path` until commit(); a failure leaves the old file
   nlohmann::json header = {{"format", kFormat},     {"version", kVersion},
                            {"state_dim", log.state_dim}, {"action_dim", kActionDim},
                            {"feedback", kFeedbackNames}, {"meta", log.meta}};
   std::string out = header.dump() + "\n";
-  bool ok = true;
   for (const auto& s : log.sessions) {
     for (std::int64_t row = s.begin; row < s.end; ++row) {
       out += "{\"session\":";
@@ -119,17 +119,13 @@ void write_session_log(const SessionLog& log, const std::string& path) {
       out += row + 1 == s.end ? "true" : "false";
       out += "}\n";
     }
-    if (out.size() > (1u << 20)) {
-      ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
+    if (out.size() > (1u << 20)) {  // written in ~1 MiB pieces: the whole text is never in memory
+      file.write(out);
       out.clear();
     }
   }
-  ok = ok && std::fwrite(out.data(), 1, out.size(), f) == out.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": write failed");
-  }
+  file.write(out);
+  file.commit();
 }
 
 // ---------------------------------------------------------------------------------------------- reader
@@ -544,35 +540,15 @@ SessionLog read_session_log(const std::string& path) {
 
 // ------------------------------------------------------------------------------------------ binary cache
 
-std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  std::uint64_t h = seed ^ (0x9E3779B97F4A7C15ull * (size + 1));
-  auto mix = [](std::uint64_t x) {
-    x ^= x >> 32;
-    x *= 0xD6E8FEB86659FD93ull;
-    x ^= x >> 32;
-    return x;
-  };
-  std::size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ mix(w + 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p + i, size - i);
-  h = (h ^ mix(tail + size)) * 0xBF58476D1CE4E5B9ull;
-  return mix(h);
-}
 
 namespace {
 
-// Layout: magic[8] | u64 version | u64 source_size | u64 source_hash | u64 state_dim | u64 sessions |
-// u64 steps | u64 meta_size | meta JSON | sessions (5 x i64 each: id, user, day, begin, end) | states |
-// actions | feedback (float32) | u64 checksum of everything before it.
-constexpr char kCacheMagic[8] = {'M', 'T', 'F', 'L', 'O', 'G', 'C', '1'};
-constexpr std::uint64_t kCacheVersion = 1;
+// The cache is the engine's checksummed container (engine/atomic_file.hpp: magic, version, length, FNV-1a)
+// around: u64 source_size | u64 source_hash | u64 state_dim | u64 sessions | u64 steps | u64 meta_size |
+// meta JSON | sessions (5 x i64 each: id, user, day, begin, end) | states | actions | feedback (float32).
+constexpr char kCacheMagic[] = "MTFLOGC2";
+constexpr std::uint32_t kCacheVersion = 1;
+constexpr std::size_t kCacheHeader = 6 * sizeof(std::uint64_t);
 
 template <class T>
 void put_raw(std::string& out, const T& v) {
@@ -582,26 +558,23 @@ void put_raw(std::string& out, const T& v) {
 // Returns false on any mismatch or damage; never throws for a bad cache.
 bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
                     SessionLog& out) {
-  std::ifstream in(cache_path, std::ios::binary);
-  if (!in) return false;
-  in.seekg(0, std::ios::end);
-  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
-  const std::size_t header = sizeof kCacheMagic + 7 * sizeof(std::uint64_t);
-  if (bytes.size() < header + sizeof(std::uint64_t) || std::memcmp(bytes.data(), kCacheMagic, 8) != 0) return false;
-  std::uint64_t checksum;
-  std::memcpy(&checksum, bytes.data() + bytes.size() - 8, 8);
-  if (hash_bytes(bytes.data(), bytes.size() - 8, 1) != checksum) return false;
-  std::uint64_t f[7];
-  std::memcpy(f, bytes.data() + 8, sizeof f);
-  const auto [version, size, hash, state_dim, sessions, steps, meta_size] =
-      std::tuple{f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
-  if (version != kCacheVersion || size != source_size || hash != source_hash || state_dim == 0) return false;
-  const std::uint64_t expected = header + meta_size + sessions * 5 * 8 +
-                                 steps * (state_dim + kActionDim + kNumFeedback) * sizeof(float) + 8;
+  std::string bytes;
+  try {
+    bytes = unwrap_checksummed(cache_path, read_file(cache_path), std::string_view(kCacheMagic, 8), kCacheVersion);
+  } catch (const std::exception&) {
+    return false;  // missing, truncated, corrupted or of another format: parse the text instead
+  }
+  if (bytes.size() < kCacheHeader) return false;
+  std::uint64_t f[6];
+  std::memcpy(f, bytes.data(), sizeof f);
+  const auto [size, hash, state_dim, sessions, steps, meta_size] = std::tuple{f[0], f[1], f[2], f[3], f[4], f[5]};
+  if (size != source_size || hash != source_hash || state_dim == 0 || state_dim > (1u << 20)) return false;
+  const std::uint64_t floats_per_step = state_dim + kActionDim + kNumFeedback;
+  if (meta_size > bytes.size() || sessions > bytes.size() / 40 || steps > bytes.size() / (floats_per_step * 4))
+    return false;  // sizes that cannot fit: checked before multiplying, so nothing overflows
+  const std::uint64_t expected = kCacheHeader + meta_size + sessions * 5 * 8 + steps * floats_per_step * sizeof(float);
   if (expected != bytes.size()) return false;
-  const char* p = bytes.data() + header;
+  const char* p = bytes.data() + kCacheHeader;
   SessionLog log;
   log.state_dim = static_cast<int>(state_dim);
   try {
@@ -635,9 +608,9 @@ bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, st
 
 void write_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
                  const SessionLog& log) {
-  std::string bytes(kCacheMagic, sizeof kCacheMagic);
+  std::string bytes;
   const std::string meta = log.meta.dump();
-  for (std::uint64_t v : {kCacheVersion, source_size, source_hash, static_cast<std::uint64_t>(log.state_dim),
+  for (std::uint64_t v : {source_size, source_hash, static_cast<std::uint64_t>(log.state_dim),
                           static_cast<std::uint64_t>(log.sessions.size()),
                           static_cast<std::uint64_t>(log.num_steps()), static_cast<std::uint64_t>(meta.size())})
     put_raw(bytes, v);
@@ -647,19 +620,18 @@ void write_cache(const std::string& cache_path, std::uint64_t source_size, std::
       put_raw(bytes, v);
   for (const auto* v : {&log.states, &log.actions, &log.feedback})
     bytes.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
-  put_raw(bytes, hash_bytes(bytes.data(), bytes.size(), 1));
-  const std::string tmp = cache_path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return;  // an unwritable cache is not an error
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), cache_path.c_str()) != 0) std::remove(tmp.c_str());
+  try {
+    write_file_atomically(cache_path, wrap_checksummed(std::string_view(kCacheMagic, 8), kCacheVersion, bytes));
+  } catch (const std::exception&) {
+    // an unwritable cache is not an error: the log itself was read
+  }
 }
 
 }  // namespace
 
 SessionLog read_session_log_cached(const std::string& path, bool* used_cache) {
   const std::string text = read_text(path);
-  const std::uint64_t source_hash = hash_bytes(text.data(), text.size());
+  const std::uint64_t source_hash = hash64(text.data(), text.size());
   const std::string cache_path = path + ".cache";
   SessionLog log;
   const bool hit = try_read_cache(cache_path, text.size(), source_hash, log);

@@ -74,7 +74,5 @@ SessionLog parse_session_log(const std::string& text, const std::string& name);
 /// rewritten atomically (a cache that cannot be written is not an error). `used_cache` reports which.
 SessionLog read_session_log_cached(const std::string& path, bool* used_cache = nullptr);
 
-/// The 64-bit hash used by the cache (8 bytes at a time, multiply–xorshift mixing; not cryptographic).
-std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed = 0);
 
 }  // namespace mtf

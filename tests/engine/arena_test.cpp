@@ -29,12 +29,12 @@ TEST_CASE("a rewound arena replays the same addresses without heap allocation", 
   arena.rewind();
   mtf::test::CountAllocations count;
   for (std::size_t i = 0; i < sizes.size(); ++i) REQUIRE(arena.allocate(sizes[i]) == first[i]);
-  if (mtf::test::allocation_counting_available()) REQUIRE(count.counts().heap == 0);
+  MTF_CHECK_NO_HEAP_ALLOCATIONS(count);
   REQUIRE(arena.capacity() == capacity);
 }
 
 TEST_CASE("the allocation counter sees heap allocations", "[arena]") {
-  if (!mtf::test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   mtf::test::CountAllocations count;
   auto* v = new std::vector<int>(1000);
   delete v;

@@ -26,6 +26,32 @@ TEST_CASE("a failed write keeps the old file", "[io]") {
   REQUIRE_THROWS_WITH(write_file_atomically("/nonexistent-dir/x.bin", "data"), Contains("/nonexistent-dir/x.bin"));
 }
 
+TEST_CASE("a file written in pieces appears only when committed, and an abandoned one leaves the old file", "[io]") {
+  const std::string dir = "/tmp/mtf_atomic_pieces_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/log.jsonl";
+  write_file_atomically(path, "old");
+  {
+    AtomicFileWriter out(path);
+    out.write("new ");
+    out.write("content");
+    REQUIRE(read_file(path) == "old");  // not yet
+    out.commit();
+    REQUIRE_THROWS_WITH(out.write("more"), Contains("write after commit"));
+  }
+  REQUIRE(read_file(path) == "new content");
+  {
+    AtomicFileWriter abandoned(path);
+    abandoned.write("half of a file");
+  }  // destroyed without commit(): e.g. an exception while producing the content
+  REQUIRE(read_file(path) == "new content");
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  REQUIRE(files == 1);  // no temporary left behind
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("checksummed container round trip and refusals", "[io]") {
   const std::string wrapped = wrap_checksummed("TESTMAGI", 2, "payload");
   std::uint32_t version = 0;

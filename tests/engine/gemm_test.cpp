@@ -164,7 +164,7 @@ TEST_CASE("gemm gives identical bits with 1 and 2 threads", "[gemm][threads]") {
 }
 
 TEST_CASE("gemm allocates nothing once warm", "[gemm][alloc]") {
-  if (!test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   Rng rng(73);
   for (auto [m, n, k] : {std::tuple<Index, Index, Index>{256, 750, 750}, {2560, 12, 300}}) {  // own, Eigen's
     Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);

@@ -142,10 +142,7 @@ TEST_CASE("the same bits at 1 and 2 threads, and per-shard generators follow the
 }
 
 TEST_CASE("run() allocates nothing once warm", "[sharded_step][alloc]") {
-  if (!test::allocation_counting_available()) {
-    WARN("allocation counting is unavailable in this build (sanitizers): not checked");
-    return;
-  }
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   const int threads = GENERATE(1, 2);
   const int saved = num_threads();
   set_num_threads(threads);

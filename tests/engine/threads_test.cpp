@@ -110,7 +110,7 @@ TEST_CASE("run_team: a team of min(threads, asked), whose barrier never binds to
 }
 
 TEST_CASE("run_team allocates nothing once warm, at 1 and 2 threads", "[threads][alloc]") {
-  if (!mtf::test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   const int before = mtf::num_threads();
   for (int threads : {1, 2}) {
     mtf::set_num_threads(threads);

@@ -271,10 +271,7 @@ test::AllocationCounts no_grad_forward_allocations(int warmup, int measured) {
 }  // namespace
 
 TEST_CASE("Mlp training step allocates nothing after warm-up (batch 256, 76-400-300-12)", "[mlp][alloc]") {
-  if (!test::allocation_counting_available()) {
-    WARN("allocation counting unavailable in this build (sanitizers own malloc): skipped");
-    return;
-  }
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   ThreadCountGuard guard;
   for (int threads : {1, 2}) {
     SECTION(std::to_string(threads) + " thread(s)") {
@@ -296,10 +293,7 @@ TEST_CASE("Mlp training step allocates nothing after warm-up (batch 256, 76-400-
 }
 
 TEST_CASE("the allocation counter sees a loop that does allocate (negative control)", "[mlp][alloc]") {
-  if (!test::allocation_counting_available()) {
-    WARN("allocation counting unavailable in this build (sanitizers own malloc): skipped");
-    return;
-  }
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   Rng rng(5);
   Mlp<float> net(MlpSpec{16, {32, 4}, Activation::Relu, Activation::Identity}, rng);
   Adam<float> adam(net.params().size(), AdamConfig{});

@@ -139,7 +139,7 @@ TEST_CASE("the CQL penalty lowers an out-of-distribution policy's estimate, bare
 }
 
 TEST_CASE("estimator steps allocate nothing after warm-up", "[fqe][alloc]") {
-  if (!test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   const int threads = GENERATE(1, 2);  // shards in turn on one thread, or one per thread
   INFO("threads " << threads);
   const int saved_threads = num_threads();

@@ -93,10 +93,7 @@ TEST_CASE("BC learns a state-dependent action", "[bc]") {
 }
 
 TEST_CASE("BC updates and serving allocate nothing after warm-up", "[bc][alloc]") {
-  if (!test::allocation_counting_available()) {
-    WARN("allocation counting is unavailable in this build (sanitizers): not checked");
-    return;
-  }
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   const int threads = GENERATE(1, 2);
   INFO("threads " << threads);
   const int saved = num_threads();

@@ -161,7 +161,7 @@ TEST_CASE("the actor step forms no critic weight gradients and leaves the VAE al
 }
 
 TEST_CASE("BCQ iterations and serving allocate nothing after warm-up", "[bcq][alloc]") {
-  if (!test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   // At 1 thread the shards run in turn on the caller's thread; at 2 each on its own.
   const int threads = GENERATE(1, 2);
   INFO("threads " << threads);

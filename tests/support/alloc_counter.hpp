@@ -25,3 +25,22 @@ class CountAllocations {
 };
 
 }  // namespace mtf::test
+
+/// At the top of a test case that only counts allocations: in a build without counting (sanitizers), say
+/// so — a Catch warning, which CTest turns into a "skipped" result (tests/CMakeLists.txt matches the
+/// line with SKIP_REGULAR_EXPRESSION) — and leave the test instead of passing it silently.
+#define MTF_SKIP_WITHOUT_ALLOCATION_COUNTING()                                                            \
+  do {                                                                                                    \
+    if (!::mtf::test::allocation_counting_available()) {                                                  \
+      WARN("SKIPPED: allocation counting is unavailable in this build (the sanitizer owns malloc)");      \
+      return;                                                                                             \
+    }                                                                                                     \
+  } while (0)
+/// For a test that checks more than allocations: the count's check, or a visible note that it was not made.
+#define MTF_CHECK_NO_HEAP_ALLOCATIONS(counter)                                                          \
+  do {                                                                                                  \
+    if (::mtf::test::allocation_counting_available())                                                   \
+      REQUIRE((counter).counts().heap == 0);                                                            \
+    else                                                                                                \
+      WARN("NOT CHECKED: allocation counting is unavailable in this build (the sanitizer owns malloc)"); \
+  } while (0)

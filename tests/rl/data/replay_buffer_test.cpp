@@ -59,7 +59,7 @@ TEST_CASE("sampling is uniform over the window, seeded, and keeps rows together"
 }
 
 TEST_CASE("sample() performs no heap allocation", "[data][replay_buffer]") {
-  if (!mtf::test::allocation_counting_available()) return;
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   ReplayBuffer b(64, 1000);
   std::vector<float> s(64, 1.0f), a(kActionDim, 0.5f);
   for (int i = 0; i < 1000; ++i) b.add(s.data(), a.data(), 1.0f, s.data(), false);

@@ -3,7 +3,7 @@
 // sample() copies a uniform minibatch into a preallocated batch (so the timed loop includes sampling).
 #pragma once
 #include "engine/rng.hpp"
-#include "rl/bcq.hpp"
+#include "rl/data/transition_batch.hpp"
 
 namespace mtf::bench {
 

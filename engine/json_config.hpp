@@ -10,15 +10,16 @@
 // visit(key, field[, lo, hi]) and visit.widths(key, field) for each; ConfigReader and ConfigWriter are
 // the two visitors, and read_config / config_to_json / config_from_json put them to work:
 //
-//   struct FooConfig {
+//   struct FooConfig : JsonConfig<FooConfig> {
 //     double lr = 1e-3;
 //     std::vector<Index> hidden = {256, 256};
 //     template <class Self, class Visit> static void fields(Self& c, Visit& v) {
 //       v("lr", c.lr, 0.0, 1.0);
 //       v.widths("hidden", c.hidden);
 //     }
-//     void check(const ConfigReader&) const {}  // cross-field rules, after every field is read
+//     void check(const ConfigReader&) const;  // optional: cross-field rules, after every field is read
 //   };
+// (deriving from JsonConfig<FooConfig> adds from_json, load and to_json).
 #pragma once
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -159,6 +160,23 @@ Config config_from_json(const nlohmann::json& j, const std::string& source) {
   Config c = read_config<Config>(r);
   r.finish();
   return c;
+}
+
+/// The base of a config struct (struct FooConfig : JsonConfig<FooConfig> { ...; fields(); }): its JSON
+/// round trip and file loading, and no cross-field rule unless the config declares its own check().
+template <class Derived>
+struct JsonConfig {
+  static Derived from_json(const nlohmann::json& j, const std::string& source) {
+    return config_from_json<Derived>(j, source);
+  }
+  static Derived load(const std::string& path);
+  nlohmann::json to_json() const { return config_to_json(static_cast<const Derived&>(*this)); }
+  void check(const ConfigReader&) const {}
+};
+
+template <class Derived>
+Derived JsonConfig<Derived>::load(const std::string& path) {
+  return from_json(load_json_file(path), path);
 }
 
 inline nlohmann::json load_json_file(const std::string& path) {

@@ -1,10 +1,23 @@
 #include "engine/rng.hpp"
 
+#include "engine/checksum.hpp"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
 namespace mtf {
+
+std::uint64_t mix_seed(std::uint64_t base, std::uint64_t index) {
+  std::uint64_t z = base + 0x9E3779B97F4A7C15ull * (index + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t mix_seed(std::uint64_t base, std::string_view purpose) {
+  return mix_seed(base, fnv1a64(purpose));
+}
 
 namespace {
 std::uint64_t splitmix64(std::uint64_t& x) {

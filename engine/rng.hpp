@@ -9,8 +9,16 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace mtf {
+
+/// A seed for a sub-stream: splitmix64 of (base, index). Used wherever one seed must fan out.
+std::uint64_t mix_seed(std::uint64_t base, std::uint64_t index);
+/// The seed of one named purpose of a run ("logging policy", "evaluation starts", ...): mix_seed of the
+/// purpose's FNV-1a hash. Every seed of a run derives from its one run seed this way, so two purposes
+/// never share a stream and adding a purpose changes no other.
+std::uint64_t mix_seed(std::uint64_t base, std::string_view purpose);
 
 class Rng {
  public:

@@ -73,10 +73,10 @@ int main(int argc, char** argv) try {
   const MixedPolicy behaviour({random, noisy});
   sim::DaysOptions days;
   days.days = o.days;
-  days.seed = o.seed;
+  days.seed = mix_seed(o.seed, "simulated days");
   sim::RolloutOptions logging = rollout;
   logging.record = true;
-  logging.policy_seed = o.seed + 1;
+  logging.policy_seed = mix_seed(o.seed, "logging policy");
   std::printf("BatchRL-MTF demo: %d users, %d days, behaviour %s, %d threads\n", o.users, o.days,
               behaviour.name().c_str(), num_threads());
   const sim::RolloutResult logged = sim::simulate_days(simulator, behaviour, days, logging);
@@ -94,7 +94,7 @@ int main(int argc, char** argv) try {
   }
   config.state_dim = simulator.state_dim();
   config.action_dim = kActionDim;
-  config.seed = o.seed;
+  config.seed = mix_seed(o.seed, "learner");
   ReplayBuffer buffer(simulator.state_dim(), DataSettings{}.replay_capacity);
   buffer.add_all(split.train);
   std::printf("train split: %zu sessions, %lld transitions (replay buffer holds the last %lld)\n",
@@ -116,23 +116,22 @@ int main(int argc, char** argv) try {
               double(report.iterations) / report.seconds);
 
   // 4. Ground truth from the same starts and seeds for every policy (common random numbers).
-  const std::vector<sim::SessionStart> starts = sim::random_starts(simulator, o.eval_starts, o.seed + 100);
-  const std::uint64_t eval_seed = o.seed + 200;
+  const std::vector<sim::SessionStart> starts = sim::random_starts(simulator, o.eval_starts, mix_seed(o.seed, "evaluation starts"));
+  const std::uint64_t eval_seed = mix_seed(o.seed, "evaluation rollouts");
   const std::shared_ptr<Policy> bcq_policy = learner.snapshot("BatchRL-MTF (BCQ)");
   const sim::ValueEstimate v_random = sim::true_value(simulator, *random, starts, eval_seed, rollout);
   const sim::ValueEstimate v_noisy = sim::true_value(simulator, *noisy, starts, eval_seed, rollout);
-  sim::ValueEstimate v_behaviour = v_noisy;  // the mixture alternates sessions: its value is the average
-  v_behaviour.mean = 0.5 * (v_random.mean + v_noisy.mean);
-  v_behaviour.std_error = 0.5 * std::sqrt(v_random.std_error * v_random.std_error + v_noisy.std_error * v_noisy.std_error);
-  v_behaviour.mean_length = 0.5 * (v_random.mean_length + v_noisy.mean_length);
+  // The mixture alternates sessions between its members: its value is their average, and under common
+  // random numbers its standard error is that of the paired per-rollout average.
+  const sim::ValueEstimate v_behaviour = sim::mixture_value({&v_random, &v_noisy}, {0.5, 0.5});
   const sim::ValueEstimate v_bcq = sim::true_value(simulator, *bcq_policy, starts, eval_seed, rollout);
 
   // Best global alpha: search on separate starts and seeds, then evaluate the winner like the others.
-  const auto search_starts = sim::random_starts(simulator, std::max(500, o.eval_starts / 3), o.seed + 300);
-  auto candidates = sim::random_action_candidates(o.alpha_candidates, o.seed + 400);
-  auto search = sim::evaluate_action_candidates(simulator, candidates, search_starts, o.seed + 500, rollout);
-  auto local = sim::local_action_candidates(candidates[std::size_t(search.best_value)], o.alpha_candidates, 0.2, o.seed + 600);
-  auto refine = sim::evaluate_action_candidates(simulator, local, search_starts, o.seed + 500, rollout);
+  const auto search_starts = sim::random_starts(simulator, std::max(500, o.eval_starts / 3), mix_seed(o.seed, "alpha search starts"));
+  auto candidates = sim::random_action_candidates(o.alpha_candidates, mix_seed(o.seed, "alpha candidates"));
+  auto search = sim::evaluate_action_candidates(simulator, candidates, search_starts, mix_seed(o.seed, "alpha search rollouts"), rollout);
+  auto local = sim::local_action_candidates(candidates[std::size_t(search.best_value)], o.alpha_candidates, 0.2, mix_seed(o.seed, "alpha refinement candidates"));
+  auto refine = sim::evaluate_action_candidates(simulator, local, search_starts, mix_seed(o.seed, "alpha search rollouts"), rollout);
   ConstantPolicy best_global(local[std::size_t(refine.best_value)], "best global alpha");
   const sim::ValueEstimate v_global = sim::true_value(simulator, best_global, starts, eval_seed, rollout);
 

@@ -76,10 +76,10 @@ int main(int argc, char** argv) try {
   auto random = std::make_shared<RandomPolicy>(0.5);
   sim::DaysOptions days;
   days.days = o.days;
-  days.seed = o.seed;
+  days.seed = mix_seed(o.seed, "simulated days");
   sim::RolloutOptions logging = rollout;
   logging.record = true;
-  logging.policy_seed = o.seed + 1;
+  logging.policy_seed = mix_seed(o.seed, "logging policy");
   const sim::RolloutResult logged = sim::simulate_days(simulator, MixedPolicy({random, noisy}), days, logging);
   const DatasetSplit split = split_by_time(logged.log, rollout.reward, 0.9);
   const int n0 = std::min<int>(o.initial_states, int(split.test_initial_states.rows()));
@@ -100,7 +100,7 @@ int main(int argc, char** argv) try {
   bcq_config.vae_hidden = {o.bcq_hidden, o.bcq_hidden};
   bcq_config.actor_hidden = {o.bcq_hidden, o.bcq_hidden};
   bcq_config.critic_hidden = {o.bcq_hidden, o.bcq_hidden};
-  bcq_config.seed = o.seed;
+  bcq_config.seed = mix_seed(o.seed, "learner");
   ReplayBuffer buffer(S, DataSettings{}.replay_capacity);
   buffer.add_all(split.train);
   Bcq bcq(bcq_config);
@@ -116,9 +116,9 @@ int main(int argc, char** argv) try {
   const std::shared_ptr<Policy> late_policy = bcq.snapshot("BCQ after " + std::to_string(o.bcq_late) + " iterations");
 
   // Global alphas from a search on separate starts: best for the return, best for the instant reward.
-  const auto search_starts = sim::random_starts(simulator, 600, o.seed + 300);
-  const auto candidates = sim::random_action_candidates(o.alpha_candidates, o.seed + 400);
-  const auto search = sim::evaluate_action_candidates(simulator, candidates, search_starts, o.seed + 500, rollout);
+  const auto search_starts = sim::random_starts(simulator, 600, mix_seed(o.seed, "alpha search starts"));
+  const auto candidates = sim::random_action_candidates(o.alpha_candidates, mix_seed(o.seed, "alpha candidates"));
+  const auto search = sim::evaluate_action_candidates(simulator, candidates, search_starts, mix_seed(o.seed, "alpha search rollouts"), rollout);
 
   Action extreme;
   extreme.fill(1.0f);  // a corner of the action box: every alpha at its upper bound, far from the logs
@@ -136,7 +136,7 @@ int main(int argc, char** argv) try {
   std::vector<Eigen::ArrayXd> truth, conservative, plain;
   nlohmann::json rows = nlohmann::json::array();
   for (std::size_t p = 0; p < policies.size(); ++p) {
-    const sim::ValueEstimate v = sim::true_value(simulator, *policies[p], starts, o.seed + 700, rollout, o.repetitions);
+    const sim::ValueEstimate v = sim::true_value(simulator, *policies[p], starts, mix_seed(o.seed, "evaluation rollouts"), rollout, o.repetitions);
     Eigen::ArrayXd per_start = Eigen::ArrayXd::Zero(n0);
     for (int j = 0; j < n0; ++j)
       for (int r = 0; r < o.repetitions; ++r) per_start(j) += v.per_rollout[std::size_t(j * o.repetitions + r)];
@@ -145,7 +145,7 @@ int main(int argc, char** argv) try {
       FqeConfig fqe_config;
       fqe_config.steps = o.fqe_steps;
       fqe_config.alpha = alpha;
-      fqe_config.seed = o.seed + 900;  // the same for every policy and both estimators
+      fqe_config.seed = mix_seed(o.seed, "estimator");  // the same for every policy and both estimators
       ConservativeFqe fqe(fqe_config, S, A);
       fqe.fit(split.test, *policies[p]);
       (alpha > 0 ? conservative : plain).push_back(fqe.estimate_per_state(initial, *policies[p]));
@@ -156,8 +156,8 @@ int main(int argc, char** argv) try {
                 conservative.back().mean(), plain.back().mean());
     std::fflush(stdout);
   }
-  const RankingBootstrap cons = bootstrap_ranking(conservative, truth, o.bootstrap, o.seed + 1000);
-  const RankingBootstrap pl = bootstrap_ranking(plain, truth, o.bootstrap, o.seed + 1000);
+  const RankingBootstrap cons = bootstrap_ranking(conservative, truth, o.bootstrap, mix_seed(o.seed, "bootstrap"));
+  const RankingBootstrap pl = bootstrap_ranking(plain, truth, o.bootstrap, mix_seed(o.seed, "bootstrap"));
   auto metrics_json = [](const RankingBootstrap& b) {
     return nlohmann::json{{"normalized_abs_error", {b.point.normalized_abs_error, b.normalized_abs_error.lo, b.normalized_abs_error.hi}},
                           {"spearman", {b.point.spearman, b.spearman.lo, b.spearman.hi}},

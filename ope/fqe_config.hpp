@@ -11,7 +11,7 @@
 
 namespace mtf {
 
-struct FqeConfig {
+struct FqeConfig : JsonConfig<FqeConfig> {
   std::vector<Index> hidden = {256, 256};  // Q network (SPEC section 3)
   int batch_size = 512;                    // m (appendix A)
   long long steps = 5000;                  // K gradient steps (appendix A)
@@ -45,12 +45,6 @@ struct FqeConfig {
   }
   /// gradient_shards <= batch_size.
   void check(const ConfigReader& r) const;
-  /// Strict parse; `source` names the file in errors. Keys absent from the JSON keep their defaults.
-  static FqeConfig from_json(const nlohmann::json& j, const std::string& source) {
-    return config_from_json<FqeConfig>(j, source);
-  }
-  static FqeConfig load(const std::string& path) { return from_json(load_json_file(path), path); }
-  nlohmann::json to_json() const { return config_to_json(*this); }
 };
 
 }  // namespace mtf

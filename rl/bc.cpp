@@ -44,7 +44,7 @@ class BcSnapshot : public Policy {
 void BcConfig::check(const ConfigReader& r) const { check_gradient_shards(r, gradient_shards, batch_size); }
 
 BehaviourCloning::BehaviourCloning(const BcConfig& config)
-    : Learner(config.seed), config_(config), step_(config.gradient_shards) {
+    : ConfiguredLearner(config), step_(config.gradient_shards) {
   policy_ = std::make_unique<Mlp<float>>(policy_spec(config), rng_);
   opt_ = Adam<float>(policy_->params().size(), AdamConfig{config.lr});
   step_.attach(policy_->params());
@@ -88,10 +88,6 @@ void BehaviourCloning::load_sections(const Checkpoint& in) {
   scratch.opt_.from_bytes(in.get("policy_adam"), in.source() + ": policy_adam");
   policy_->params().copy_from(scratch.policy_->params());
   opt_ = scratch.opt_;
-}
-
-bool BehaviourCloning::same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const {
-  return config_from_json<BcConfig>(hyper, source).to_json() == config_.to_json();
 }
 
 }  // namespace mtf

@@ -18,7 +18,7 @@
 
 namespace mtf {
 
-struct BcConfig {
+struct BcConfig : JsonConfig<BcConfig> {
   Index state_dim = 64;
   Index action_dim = 12;
   std::vector<Index> hidden = {256, 256};  // as BCQ's actor and critic in the examples
@@ -38,19 +38,13 @@ struct BcConfig {
     v("seed", c.seed);
   }
   void check(const ConfigReader& r) const;
-  nlohmann::json to_json() const { return config_to_json(*this); }
 };
 
-class BehaviourCloning : public Learner {
+class BehaviourCloning : public ConfiguredLearner<BcConfig> {
  public:
-  using Config = BcConfig;
   explicit BehaviourCloning(const BcConfig& config);
 
   std::string algorithm() const override { return "bc"; }
-  nlohmann::json hyperparameters() const override { return config_.to_json(); }
-  Index state_dim() const override { return config_.state_dim; }
-  Index action_dim() const override { return config_.action_dim; }
-  int batch_size() const override { return config_.batch_size; }
   /// One Adam step on the MSE between pi(s) and the logged a.
   UpdateMetrics update(const TransitionBatch& batch) override;
   /// pi(s): deterministic, `rng` is not used.
@@ -58,13 +52,11 @@ class BehaviourCloning : public Learner {
   std::shared_ptr<Policy> snapshot(const std::string& name) const override;
   bool all_finite() const override { return policy_->params().all_finite(); }
 
-  const BcConfig& config() const { return config_; }
   Mlp<float>& policy() { return *policy_; }
 
  protected:
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
-  bool same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const override;
 
  private:
   struct ShardStats {
@@ -73,7 +65,6 @@ class BehaviourCloning : public Learner {
   using Step = ShardedStep<ShardStats>;
   void loss(const Step::Shard& s, const TransitionBatch& batch);
 
-  BcConfig config_;
   std::unique_ptr<Mlp<float>> policy_;
   Adam<float> opt_;
   Step step_;

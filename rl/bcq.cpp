@@ -22,7 +22,7 @@ void fill_normal(float* out, Index count, Rng& rng, float clamp_at = 0) {
 
 void BcqConfig::check(const ConfigReader& r) const { check_gradient_shards(r, gradient_shards, batch_size); }
 
-Bcq::Bcq(const BcqConfig& config) : Learner(config.seed), config_(config), step_(config.gradient_shards) {
+Bcq::Bcq(const BcqConfig& config) : ConfiguredLearner(config), step_(config.gradient_shards) {
   const Index S = config.state_dim, A = config.action_dim;
   // Construction order fixes which random numbers initialize which network.
   vae_ = std::make_unique<ConditionalVae<float>>(VaeSpec{S, A, config.latent(), config.vae_hidden}, rng_);
@@ -304,11 +304,6 @@ void Bcq::load_sections(const Checkpoint& in) {
   vae_opt_ = scratch.vae_opt_;
   actor_opt_ = scratch.actor_opt_;
   critic_opt_ = scratch.critic_opt_;
-}
-
-bool Bcq::same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const {
-  // Compared after parsing, so keys added since the file was written compare at their defaults.
-  return BcqConfig::from_json(hyper, source).to_json() == config_.to_json();
 }
 
 }  // namespace mtf

@@ -35,7 +35,7 @@
 
 namespace mtf {
 
-struct BcqConfig {
+struct BcqConfig : JsonConfig<BcqConfig> {
   // Shapes.
   Index state_dim = 64;                    // the simulator's observable state
   Index action_dim = 12;                   // k = 12 fusion weights (paper section 4.2)
@@ -88,12 +88,6 @@ struct BcqConfig {
   }
   /// gradient_shards <= batch_size.
   void check(const ConfigReader& r) const;
-  /// Strict parse of a whole object; `source` names it in errors. Absent keys keep their defaults.
-  static BcqConfig from_json(const nlohmann::json& j, const std::string& source) {
-    return config_from_json<BcqConfig>(j, source);
-  }
-  static BcqConfig load(const std::string& path) { return from_json(load_json_file(path), path); }
-  nlohmann::json to_json() const { return config_to_json(*this); }
 };
 
 /// The random inputs of one iteration.
@@ -112,9 +106,8 @@ struct BcqStats {
   float perturbation_abs = 0; // mean |P(s, a_hat) - a_hat|: how far the actor moves proposals
 };
 
-class Bcq : public Learner {
+class Bcq : public ConfiguredLearner<BcqConfig> {
  public:
-  using Config = BcqConfig;
   explicit Bcq(const BcqConfig& config);
 
   /// One iteration of Algorithm 1 with noise drawn from the learner's Rng.
@@ -129,17 +122,12 @@ class Bcq : public Learner {
 
   // Learner.
   std::string algorithm() const override { return "bcq"; }
-  nlohmann::json hyperparameters() const override { return config_.to_json(); }
-  Index state_dim() const override { return config_.state_dim; }
-  Index action_dim() const override { return config_.action_dim; }
-  int batch_size() const override { return config_.batch_size; }
   UpdateMetrics update(const TransitionBatch& batch) override;
   /// A BCQ serving policy (eq. 4) with its own copies of the VAE, the perturbation net and the critics.
   std::shared_ptr<Policy> snapshot(const std::string& name) const override;
   std::string progress(const UpdateMetrics& m) const override;
   bool all_finite() const override;
 
-  const BcqConfig& config() const { return config_; }
   ConditionalVae<float>& vae() { return *vae_; }
   Perturbation<float>& actor() { return *actor_; }
   Perturbation<float>& actor_target() { return *actor_target_; }
@@ -149,7 +137,6 @@ class Bcq : public Learner {
  protected:
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
-  bool same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const override;
 
  private:
   /// One shard's contributions to BcqStats, already weighted by its share of the rows.
@@ -168,7 +155,6 @@ class Bcq : public Learner {
   void critic_targets(const Step::Shard& s, const TransitionBatch& batch, const BcqNoise& noise);
   void critic_loss(const Step::Shard& s, const TransitionBatch& batch);
 
-  BcqConfig config_;
   std::unique_ptr<ConditionalVae<float>> vae_;
   std::unique_ptr<Perturbation<float>> actor_, actor_target_;
   std::unique_ptr<TwinCritic<float>> critic_, critic_target_;

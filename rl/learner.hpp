@@ -17,6 +17,7 @@
 #include <string>
 
 #include "engine/checkpoint.hpp"
+#include "engine/json_config.hpp"
 #include "engine/rng.hpp"
 #include "engine/tensor.hpp"
 #include "rl/data/policy.hpp"
@@ -92,6 +93,29 @@ class Learner {
 
   Rng rng_;
   long long iteration_ = 0;
+};
+
+/// A learner whose hyper-parameters are one Config struct (engine/json_config.hpp's fields() form, with
+/// state_dim, action_dim, batch_size and seed among them): what every learner would otherwise repeat —
+/// the hyper-parameters as JSON, the dimensions, the batch size, the seed of its Rng and the checkpoint's
+/// hyper-parameter check — written once.
+template <class ConfigT>
+class ConfiguredLearner : public Learner {
+ public:
+  using Config = ConfigT;
+  nlohmann::json hyperparameters() const override { return config_to_json(config_); }
+  Index state_dim() const override { return config_.state_dim; }
+  Index action_dim() const override { return config_.action_dim; }
+  int batch_size() const override { return config_.batch_size; }
+  const Config& config() const { return config_; }
+
+ protected:
+  explicit ConfiguredLearner(const Config& config) : Learner(config.seed), config_(config) {}
+  /// Compared after parsing, so keys added since a checkpoint was written compare at their defaults.
+  bool same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const override {
+    return config_to_json(config_from_json<Config>(hyper, source)) == config_to_json(config_);
+  }
+  Config config_;
 };
 
 }  // namespace mtf

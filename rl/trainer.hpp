@@ -28,7 +28,7 @@ class TrainingDiverged : public std::runtime_error {
 };
 
 /// How a run goes; free to change between a run and its resume. Keys of a training config file.
-struct TrainSettings {
+struct TrainSettings : JsonConfig<TrainSettings> {
   long long iterations = 300000;   // updates to run (Ep, paper 4.2)
   long long log_every = 1000;      // metrics line and progress line every this many updates
   long long checkpoint_every = 0;  // 0 = only at the end
@@ -39,12 +39,11 @@ struct TrainSettings {
     v("log_every", c.log_every, 1LL, 1LL << 40);
     v("checkpoint_every", c.checkpoint_every, 0LL, 1LL << 40);
   }
-  void check(const ConfigReader&) const {}
 };
 
 /// How the training data are built from a log; a resume must rebuild them the same, so every checkpoint
 /// holds them. Keys of a training config file.
-struct DataSettings {
+struct DataSettings : JsonConfig<DataSettings> {
   std::string reward = "default";     // reward preset (rl/data/reward.hpp): default, Rtime, Rintegrity, Rinteraction
   double train_fraction = 0.9;        // first share of the sessions, in time order (paper section 4.1)
   long long replay_capacity = 100000; // FIFO replay window (paper section 4.2)

@@ -107,7 +107,7 @@ int simulate_command(int argc, char** argv) {
 
   sim::RolloutOptions options;
   options.record = true;
-  options.policy_seed = sim::mix_seed(seed, 0x5eed);
+  options.policy_seed = mix_seed(seed, 0x5eed);
   sim::DaysOptions days;
   days.seed = seed;
   SessionLog log;

@@ -13,13 +13,6 @@ namespace mtf::sim {
 const std::array<const char*, kNumSegments> kSegmentNames = {"short-passive", "long-passive",
                                                              "short-interactive", "long-interactive"};
 
-std::uint64_t mix_seed(std::uint64_t base, std::uint64_t index) {
-  std::uint64_t z = base + 0x9E3779B97F4A7C15ull * (index + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 namespace {
 constexpr int kFeat1Codes = 7;
 constexpr double kInteractiveFriends = 30.0;

@@ -77,7 +77,4 @@ Population load_kuairand_population(const SimConfig& config);
 /// Dispatches on config.population.
 Population make_population(const SimConfig& config);
 
-/// A seed for a sub-stream: splitmix64 of (base, index). Used wherever one seed must fan out.
-std::uint64_t mix_seed(std::uint64_t base, std::uint64_t index);
-
 }  // namespace mtf::sim

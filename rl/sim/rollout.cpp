@@ -223,6 +223,28 @@ ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector
   return v;
 }
 
+ValueEstimate mixture_value(const std::vector<const ValueEstimate*>& members, const std::vector<double>& weights) {
+  if (members.empty() || members.size() != weights.size())
+    throw std::invalid_argument("mixture_value: one weight per member, at least one member");
+  const std::size_t n = members.front()->per_rollout.size();
+  for (const ValueEstimate* m : members)
+    if (!m || m->per_rollout.size() != n || n == 0)
+      throw std::invalid_argument("mixture_value: the members must be measured on the same (non-empty) rollouts");
+  ValueEstimate v;
+  v.per_rollout.assign(n, 0.0);
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    for (std::size_t j = 0; j < n; ++j) v.per_rollout[j] += weights[k] * members[k]->per_rollout[j];
+    v.mean_first_reward += weights[k] * members[k]->mean_first_reward;
+    v.mean_length += weights[k] * members[k]->mean_length;
+  }
+  double sum = 0, sum_sq = 0;
+  for (double g : v.per_rollout) sum += g, sum_sq += g * g;
+  const double count = static_cast<double>(n);
+  v.mean = sum / count;
+  v.std_error = n > 1 ? std::sqrt(std::max(0.0, (sum_sq - count * v.mean * v.mean) / (count - 1)) / count) : 0.0;
+  return v;
+}
+
 namespace {
 RolloutResult run_days(const Simulator& sim, LockStep& engine, const DaysOptions& days, const RolloutOptions& options,
                        UserHistories* histories) {

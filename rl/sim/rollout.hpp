@@ -77,6 +77,13 @@ struct ValueEstimate {
 ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
                          std::uint64_t seed, const RolloutOptions& options, int repetitions = 1);
 
+/// The value of a mixture that serves a session by member m with probability weights[m], from the
+/// members' true values measured on the same starts and seeds (common random numbers): its mean is
+/// sum_m w_m V_m, and its standard error that of the per-rollout combination sum_m w_m G_m(j) — paired
+/// over rollouts, which is smaller than treating the members as independent. per_rollout holds that
+/// combination; mean_first_reward and mean_length are weighted likewise.
+ValueEstimate mixture_value(const std::vector<const ValueEstimate*>& members, const std::vector<double>& weights);
+
 /// Users' observable histories carried from day to day (index = user id).
 struct UserHistories {
   std::vector<std::array<float, state_layout::kHistoryEnd - state_layout::kHistoryBegin>> history;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/checksum.hpp"
+
 using mtf::Rng;
 using Catch::Matchers::WithinAbs;
 
@@ -83,4 +85,13 @@ TEST_CASE("fill_normal: standard normal moments, seeded, any length", "[rng]") {
   c.fill_normal(v.data(), v.size());
   d.fill_normal(w.data(), w.size());
   REQUIRE(v == w);
+}
+
+TEST_CASE("mix_seed fans one seed out: by index and by named purpose", "[rng]") {
+  REQUIRE(mtf::mix_seed(1, 0) != mtf::mix_seed(1, 1));
+  REQUIRE(mtf::mix_seed(1, 0) != mtf::mix_seed(2, 0));
+  REQUIRE(mtf::mix_seed(7, std::string_view("learner")) == mtf::mix_seed(7, std::string_view("learner")));
+  REQUIRE(mtf::mix_seed(7, std::string_view("learner")) != mtf::mix_seed(7, std::string_view("logging policy")));
+  REQUIRE(mtf::mix_seed(7, std::string_view("learner")) == mtf::mix_seed(7, mtf::fnv1a64("learner")));
+  REQUIRE(mtf::mix_seed(7, std::string_view("learner")) != mtf::mix_seed(8, std::string_view("learner")));
 }

@@ -78,3 +78,24 @@ TEST_CASE("mixed multi-exploration alternates its members session by session", "
   REQUIRE_THROWS_WITH(make_behaviour_policy("greedy", Action{}),
                       "unknown policy \"greedy\" (expected constant, random, noisy or mixed)");
 }
+
+TEST_CASE("the step mixture serves each state by a member drawn uniformly", "[data][policy]") {
+  Action low, high;
+  low.fill(-0.5f);
+  high.fill(0.5f);
+  StepMixturePolicy mix({std::make_shared<ConstantPolicy>(low, "low"), std::make_shared<ConstantPolicy>(high, "high")});
+  REQUIRE(mix.name() == "step-mixture(low,high)");
+  const int n = 4000;
+  std::vector<float> states(std::size_t(n) * kS), actions(std::size_t(n) * kActionDim);
+  mtf::Rng rng(3);
+  mix.act(states.data(), n, actions.data(), rng);
+  int highs = 0;
+  for (int i = 0; i < n; ++i) {
+    const float a = actions[std::size_t(i) * kActionDim];
+    REQUIRE((a == -0.5f || a == 0.5f));
+    for (int k = 1; k < kActionDim; ++k) REQUIRE(actions[std::size_t(i) * kActionDim + k] == a);  // whole rows
+    highs += a > 0;
+  }
+  REQUIRE(std::abs(highs - n / 2) < 4 * std::sqrt(n / 4.0));  // binomial(n, 1/2): within 4 sigma
+  REQUIRE_THROWS(StepMixturePolicy({}));
+}

@@ -152,3 +152,51 @@ TEST_CASE("common random numbers make policy differences paired", "[sim][rollout
   // Same policy, same seeds: exactly the same value.
   REQUIRE(true_value(sim, a, starts, 11, opt).per_rollout == va.per_rollout);
 }
+
+TEST_CASE("a mixture's value and its paired standard error under common random numbers", "[sim][rollout]") {
+  const Simulator& sim = small_sim();
+  Action high;
+  high.fill(0.8f);
+  ConstantPolicy a(Action{}), b(high);
+  RolloutOptions opt;
+  const auto starts = random_starts(sim, 300, 5);
+  const ValueEstimate va = true_value(sim, a, starts, 21, opt), vb = true_value(sim, b, starts, 21, opt);
+  const ValueEstimate mix = mixture_value({&va, &vb}, {0.5, 0.5});
+  REQUIRE_THAT(mix.mean, WithinRel(0.5 * (va.mean + vb.mean), 1e-12));
+  REQUIRE_THAT(mix.mean_length, WithinRel(0.5 * (va.mean_length + vb.mean_length), 1e-12));
+  // By hand: the standard error of the per-rollout averages.
+  double m = 0, v = 0;
+  const std::size_t n = va.per_rollout.size();
+  for (std::size_t j = 0; j < n; ++j) m += 0.5 * (va.per_rollout[j] + vb.per_rollout[j]);
+  m /= double(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double d = 0.5 * (va.per_rollout[j] + vb.per_rollout[j]) - m;
+    v += d * d;
+  }
+  REQUIRE_THAT(mix.std_error, WithinRel(std::sqrt(v / double(n - 1) / double(n)), 1e-9));
+  // Paired returns are positively correlated here, so the paired error is not the independent formula's.
+  const double independent = 0.5 * std::sqrt(va.std_error * va.std_error + vb.std_error * vb.std_error);
+  WARN("mixture standard error: paired " << mix.std_error << ", as if independent " << independent);
+  REQUIRE(mix.std_error != independent);
+  const ValueEstimate other = true_value(sim, b, random_starts(sim, 10, 5), 21, opt);
+  REQUIRE_THROWS_WITH(mixture_value({&va, &other}, {0.5, 0.5}), Catch::Matchers::Contains("same"));
+}
+
+TEST_CASE("simulate_sessions runs whole days until enough sessions, then keeps the first in time order",
+          "[sim][rollout]") {
+  const Simulator& sim = small_sim();
+  const MixedPolicy mixed = make_behaviour_policy("mixed", Action{});
+  RolloutOptions opt;
+  DaysOptions days;
+  days.seed = 4;
+  const SessionLog log = simulate_sessions(sim, mixed, 700, days, opt);  // ~1.3 sessions per user-day: 2 days
+  REQUIRE(log.sessions.size() == 700);
+  REQUIRE(log.sessions.back().day == 1);
+  for (std::size_t i = 0; i < log.sessions.size(); ++i) REQUIRE(log.sessions[i].id == std::int64_t(i));
+  // The first day's sessions are exactly those of a one-day simulation with the same seed.
+  opt.record = true;
+  days.days = 1;
+  const RolloutResult day0 = simulate_days(sim, mixed, days, opt);
+  REQUIRE(day0.log.sessions.size() < 700);
+  REQUIRE(std::equal(day0.log.states.begin(), day0.log.states.end(), log.states.begin()));
+}

@@ -20,18 +20,18 @@
 // inject PyTorch's. Serving (eq. 4) picks, among n perturbed VAE proposals, the one with the highest Q1.
 #pragma once
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "engine/adam.hpp"
+#include "engine/json_config.hpp"
 #include "engine/rng.hpp"
+#include "engine/sharded_step.hpp"
 #include "nets/critic.hpp"
 #include "nets/perturbation.hpp"
 #include "nets/vae.hpp"
-#include "engine/json_config.hpp"
-#include "engine/sharded_step.hpp"
-#include "rl/learner.hpp"
 #include "rl/data/transition_batch.hpp"
+#include "rl/learner.hpp"
 
 namespace mtf {
 

@@ -9,6 +9,7 @@
 // and for each arm its relative difference to the baseline arm with a 95 % interval and a paired
 // p-value (stats.hpp: delta method over user-days, Student's t).
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ namespace mtf::sim {
 
 struct AbArm {
   std::string name;
-  Policy* policy = nullptr;
+  std::shared_ptr<Policy> policy;  // e.g. a learner's snapshot: a deployed policy training cannot change
 };
 
 struct AbArmReport {

@@ -16,13 +16,15 @@ TEST_CASE("A/B over simulated days: ADTime and UPIRate respond to the policy", "
   for (int t : {kLike, kShare, kComment, kFollow, kCollect, kPositiveRate}) interaction[t] = 1.0f;
   time[kPlayTime] = 1.0f;
   for (int t : {kSkipProb, kExitRate, kNegative}) interaction[t] = time[t] = 1.0f;  // α = 0 for the bad tasks
-  ConstantPolicy neutral(Action{}, "neutral"), interact(interaction, "interaction"), watch(time, "play-time");
+  const auto neutral = std::make_shared<ConstantPolicy>(Action{}, "neutral");
+  const auto interact = std::make_shared<ConstantPolicy>(interaction, "interaction");
+  const auto watch = std::make_shared<ConstantPolicy>(time, "play-time");
   DaysOptions days;
   days.users.resize(1000);
   for (int i = 0; i < 1000; ++i) days.users[i] = i;
   days.days = 3;
   days.seed = 9;
-  const AbReport report = run_ab_test(sim, {{"neutral", &neutral}, {"interaction", &interact}, {"play-time", &watch}}, 0,
+  const AbReport report = run_ab_test(sim, {{"neutral", neutral}, {"interaction", interact}, {"play-time", watch}}, 0,
                                       days, RolloutOptions{});
   REQUIRE(report.user_days == 3000);
   for (const AbArmReport& a : report.arms)

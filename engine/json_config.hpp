@@ -45,7 +45,7 @@ class ConfigReader {
   }
 
   /// Reads key into `out` if present (otherwise leaves the default). T: bool, integers, double,
-  /// std::string, std::vector<integer or double>.
+  /// std::string, std::vector<integer or double>, nlohmann::json (an object).
   template <class T>
   void get(const std::string& key, T& out) {
     seen_.insert(key);
@@ -107,11 +107,17 @@ class ConfigReader {
       if (!v.is_boolean()) fail(key, std::string("expected a boolean, got ") + v.type_name());
     } else if constexpr (std::is_integral_v<T>) {
       if (!v.is_number_integer()) fail(key, std::string("expected an integer, got ") + v.dump());
-      if (std::is_unsigned_v<T> && v.get<long long>() < 0) fail(key, "expected a non-negative integer");
+      // A parsed non-negative integer is stored unsigned (a seed above 2^63 must not read as negative);
+      // one built in code may be stored signed.
+      if (std::is_unsigned_v<T> && !v.is_number_unsigned() && v.get<long long>() < 0)
+        fail(key, "expected a non-negative integer");
     } else if constexpr (std::is_floating_point_v<T>) {
       if (!v.is_number()) fail(key, std::string("expected a number, got ") + v.type_name());
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (!v.is_string()) fail(key, std::string("expected a string, got ") + v.type_name());
+    } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+      // A nested object read by another reader (e.g. a learner's hyper-parameters inside a loop config).
+      if (!v.is_object()) fail(key, std::string("expected an object, got ") + v.type_name());
     } else {
       if (!v.is_array()) fail(key, std::string("expected an array, got ") + v.type_name());
       for (const auto& e : v)

@@ -155,7 +155,7 @@ class ShardedStep {
       for (std::size_t i = 0; i < n; ++i) total[i] += part[i];
     }
     Stats out;
-    std::memcpy(&out, total.data(), sizeof(Stats));
+    std::memcpy(static_cast<void*>(&out), total.data(), sizeof(Stats));  // trivially copyable (asserted above)
     return out;
   }
 

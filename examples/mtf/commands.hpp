@@ -10,5 +10,6 @@ int simulate_command(int argc, char** argv);
 int inspect_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int evaluate_command(int argc, char** argv);
+int loop_command(int argc, char** argv);
 
 }  // namespace mtf::cli

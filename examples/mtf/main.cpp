@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"inspect", "validate a session log and print its statistics beside KuaiRand's", mtf::cli::inspect_command},
     {"train", "train a learner (BatchRL-MTF's BCQ, behaviour cloning, ...) on a session log, write a checkpoint", mtf::cli::train_command},
     {"evaluate", "estimate a policy's value offline (Conservative-OPEstimator) on a log's test split", mtf::cli::evaluate_command},
+    {"loop", "run the online exploration and daily retraining loop on the simulator", mtf::cli::loop_command},
 };
 
 void usage(std::FILE* out) {

@@ -56,6 +56,18 @@ void SessionLog::keep_first_sessions(std::size_t n) {
   feedback.resize(static_cast<std::size_t>(rows) * kNumFeedback);
 }
 
+SessionLog SessionLog::subset(const std::vector<std::size_t>& indices) const {
+  SessionLog out;
+  out.state_dim = state_dim;
+  out.meta = meta;
+  for (std::size_t i : indices) {
+    if (i >= sessions.size()) throw std::out_of_range("SessionLog::subset: no session " + std::to_string(i));
+    const SessionInfo& s = sessions[i];
+    out.append_session(s.id, s.user, s.day, s.length(), state(s.begin), action(s.begin), feedback_row(s.begin));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------- writer
 
 namespace {
@@ -544,11 +556,9 @@ SessionLog read_session_log(const std::string& path) {
 namespace {
 
 // The cache is the engine's checksummed container (engine/atomic_file.hpp: magic, version, length, FNV-1a)
-// around: u64 source_size | u64 source_hash | u64 state_dim | u64 sessions | u64 steps | u64 meta_size |
-// meta JSON | sessions (5 x i64 each: id, user, day, begin, end) | states | actions | feedback (float32).
+// around: u64 source_size | u64 source_hash | session_log_to_bytes(log).
 constexpr char kCacheMagic[] = "MTFLOGC2";
 constexpr std::uint32_t kCacheVersion = 1;
-constexpr std::size_t kCacheHeader = 6 * sizeof(std::uint64_t);
 
 template <class T>
 void put_raw(std::string& out, const T& v) {
@@ -558,32 +568,77 @@ void put_raw(std::string& out, const T& v) {
 // Returns false on any mismatch or damage; never throws for a bad cache.
 bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
                     SessionLog& out) {
-  std::string bytes;
   try {
-    bytes = unwrap_checksummed(cache_path, read_file(cache_path), std::string_view(kCacheMagic, 8), kCacheVersion);
+    const std::string bytes =
+        unwrap_checksummed(cache_path, read_file(cache_path), std::string_view(kCacheMagic, 8), kCacheVersion);
+    std::uint64_t f[2];
+    if (bytes.size() < sizeof f) return false;
+    std::memcpy(f, bytes.data(), sizeof f);
+    if (f[0] != source_size || f[1] != source_hash) return false;
+    out = session_log_from_bytes(std::string_view(bytes).substr(sizeof f), cache_path);
+    return true;
   } catch (const std::exception&) {
     return false;  // missing, truncated, corrupted or of another format: parse the text instead
   }
-  if (bytes.size() < kCacheHeader) return false;
-  std::uint64_t f[6];
+}
+
+void write_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
+                 const SessionLog& log) {
+  std::string bytes;
+  put_raw(bytes, source_size);
+  put_raw(bytes, source_hash);
+  bytes += session_log_to_bytes(log);
+  try {
+    write_file_atomically(cache_path, wrap_checksummed(std::string_view(kCacheMagic, 8), kCacheVersion, bytes));
+  } catch (const std::exception&) {
+    // an unwritable cache is not an error: the log itself was read
+  }
+}
+
+}  // namespace
+
+// Layout: u64 state_dim | u64 sessions | u64 steps | u64 meta_size | meta JSON | sessions (5 x i64 each:
+// id, user, day, begin, end) | states | actions | feedback (float32).
+std::string session_log_to_bytes(const SessionLog& log) {
+  std::string bytes;
+  const std::string meta = log.meta.dump();
+  for (std::uint64_t v : {static_cast<std::uint64_t>(log.state_dim), static_cast<std::uint64_t>(log.sessions.size()),
+                          static_cast<std::uint64_t>(log.num_steps()), static_cast<std::uint64_t>(meta.size())})
+    put_raw(bytes, v);
+  bytes += meta;
+  for (const auto& s : log.sessions)
+    for (std::int64_t v : {s.id, static_cast<std::int64_t>(s.user), static_cast<std::int64_t>(s.day), s.begin, s.end})
+      put_raw(bytes, v);
+  for (const auto* v : {&log.states, &log.actions, &log.feedback})
+    bytes.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
+  return bytes;
+}
+
+SessionLog session_log_from_bytes(std::string_view bytes, const std::string& source) {
+  auto fail = [&](const std::string& what) { throw SessionLogError(source + ": binary session log: " + what); };
+  constexpr std::size_t kHeader = 4 * sizeof(std::uint64_t);
+  if (bytes.size() < kHeader) fail("truncated header");
+  std::uint64_t f[4];
   std::memcpy(f, bytes.data(), sizeof f);
-  const auto [size, hash, state_dim, sessions, steps, meta_size] = std::tuple{f[0], f[1], f[2], f[3], f[4], f[5]};
-  if (size != source_size || hash != source_hash || state_dim == 0 || state_dim > (1u << 20)) return false;
+  const auto [state_dim, sessions, steps, meta_size] = std::tuple{f[0], f[1], f[2], f[3]};
+  if (state_dim == 0 || state_dim > (1u << 20)) fail("state_dim " + std::to_string(state_dim) + " out of range");
   const std::uint64_t floats_per_step = state_dim + kActionDim + kNumFeedback;
   if (meta_size > bytes.size() || sessions > bytes.size() / 40 || steps > bytes.size() / (floats_per_step * 4))
-    return false;  // sizes that cannot fit: checked before multiplying, so nothing overflows
-  const std::uint64_t expected = kCacheHeader + meta_size + sessions * 5 * 8 + steps * floats_per_step * sizeof(float);
-  if (expected != bytes.size()) return false;
-  const char* p = bytes.data() + kCacheHeader;
+    fail("sizes larger than the data");  // checked before multiplying, so nothing overflows
+  const std::uint64_t expected = kHeader + meta_size + sessions * 5 * 8 + steps * floats_per_step * sizeof(float);
+  if (expected != bytes.size())
+    fail(std::to_string(bytes.size()) + " bytes where the header implies " + std::to_string(expected));
+  const char* p = bytes.data() + kHeader;
   SessionLog log;
   log.state_dim = static_cast<int>(state_dim);
   try {
     log.meta = nlohmann::json::parse(p, p + meta_size);
-  } catch (const nlohmann::json::exception&) {
-    return false;
+  } catch (const nlohmann::json::exception& e) {
+    fail(std::string("metadata is not valid JSON: ") + e.what());
   }
   p += meta_size;
   log.sessions.resize(sessions);
+  std::int64_t previous_end = 0;
   for (auto& s : log.sessions) {
     std::int64_t v[5];
     std::memcpy(v, p, sizeof v);
@@ -593,7 +648,12 @@ bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, st
     s.day = static_cast<int>(v[2]);
     s.begin = v[3];
     s.end = v[4];
+    if (s.begin != previous_end || s.end <= s.begin || s.end > static_cast<std::int64_t>(steps))
+      fail("session " + std::to_string(s.id) + " has rows [" + std::to_string(s.begin) + ", " + std::to_string(s.end) +
+           ") that do not follow the previous session's");
+    previous_end = s.end;
   }
+  if (previous_end != static_cast<std::int64_t>(steps)) fail("the sessions do not cover the steps");
   auto take = [&p](std::vector<float>& dst, std::uint64_t n) {
     dst.resize(n);
     std::memcpy(dst.data(), p, n * sizeof(float));
@@ -602,32 +662,8 @@ bool try_read_cache(const std::string& cache_path, std::uint64_t source_size, st
   take(log.states, steps * state_dim);
   take(log.actions, steps * kActionDim);
   take(log.feedback, steps * kNumFeedback);
-  out = std::move(log);
-  return true;
+  return log;
 }
-
-void write_cache(const std::string& cache_path, std::uint64_t source_size, std::uint64_t source_hash,
-                 const SessionLog& log) {
-  std::string bytes;
-  const std::string meta = log.meta.dump();
-  for (std::uint64_t v : {source_size, source_hash, static_cast<std::uint64_t>(log.state_dim),
-                          static_cast<std::uint64_t>(log.sessions.size()),
-                          static_cast<std::uint64_t>(log.num_steps()), static_cast<std::uint64_t>(meta.size())})
-    put_raw(bytes, v);
-  bytes += meta;
-  for (const auto& s : log.sessions)
-    for (std::int64_t v : {s.id, static_cast<std::int64_t>(s.user), static_cast<std::int64_t>(s.day), s.begin, s.end})
-      put_raw(bytes, v);
-  for (const auto* v : {&log.states, &log.actions, &log.feedback})
-    bytes.append(reinterpret_cast<const char*>(v->data()), v->size() * sizeof(float));
-  try {
-    write_file_atomically(cache_path, wrap_checksummed(std::string_view(kCacheMagic, 8), kCacheVersion, bytes));
-  } catch (const std::exception&) {
-    // an unwritable cache is not an error: the log itself was read
-  }
-}
-
-}  // namespace
 
 SessionLog read_session_log_cached(const std::string& path, bool* used_cache) {
   const std::string text = read_text(path);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,8 @@ struct SessionLog {
   void append(const SessionLog& other);
   /// Drops every session after the first `n` (and their rows).
   void keep_first_sessions(std::size_t n);
+  /// The sessions at `indices` (in that order, ids kept), e.g. one user group's.
+  SessionLog subset(const std::vector<std::size_t>& indices) const;
 };
 
 class SessionLogError : public std::runtime_error {
@@ -73,6 +76,12 @@ SessionLog parse_session_log(const std::string& text, const std::string& name);
 /// — no cache, a stale one, a truncated or corrupted one — the text is parsed strictly and the cache is
 /// rewritten atomically (a cache that cannot be written is not an error). `used_cache` reports which.
 SessionLog read_session_log_cached(const std::string& path, bool* used_cache = nullptr);
+
+/// A log as compact binary (the binary cache's and the online loop checkpoint's form; no checksum of its
+/// own: it travels inside a checksummed container) and back. The reader checks every size and the
+/// sessions' row ranges, and throws SessionLogError naming `source` on any inconsistency.
+std::string session_log_to_bytes(const SessionLog& log);
+SessionLog session_log_from_bytes(std::string_view bytes, const std::string& source);
 
 
 }  // namespace mtf

@@ -45,6 +45,8 @@ class LockStep {
   }
   LockStep(const Simulator& sim, Policy& policy, const RolloutOptions& options)
       : sim_(sim), members_{&policy}, options_(options), policy_rng_(options.policy_seed) {}
+  /// Serve each user's sessions by member (*groups)[user] (DaysOptions::member_of_user).
+  void set_member_of_user(const std::vector<int>* groups) { member_of_user_ = groups; }
 
   void begin_session(Lane& lane, const SessionStart& start, std::uint64_t seed, double start_time) const {
     lane.session = sim_.begin(start, seed);
@@ -55,7 +57,9 @@ class LockStep {
     lane.outcome.day = start.day;
     lane.outcome.session_in_day = start.session_in_day;
     lane.outcome.start_time = start_time;
-    lane.member = mixture_ ? static_cast<int>(mixture_->member_for_session(start.user + start.day + start.session_in_day)) : 0;
+    if (!mixture_) lane.member = 0;
+    else if (member_of_user_) lane.member = (*member_of_user_)[static_cast<std::size_t>(start.user)];
+    else lane.member = static_cast<int>(mixture_->member_for_session(start.user + start.day + start.session_in_day));
     lane.state.resize(sim_.state_dim());
     lane.action.resize(kActionDim);
     lane.rec_states.clear();
@@ -145,6 +149,7 @@ class LockStep {
 
   const Simulator& sim_;
   const MixedPolicy* mixture_ = nullptr;  // null: members_ is the one policy
+  const std::vector<int>* member_of_user_ = nullptr;  // set: users' fixed members instead of turns
   std::vector<Policy*> members_;
   const RolloutOptions& options_;
   Rng policy_rng_;
@@ -311,6 +316,14 @@ RolloutResult run_days(const Simulator& sim, LockStep& engine, const DaysOptions
 RolloutResult simulate_days(const Simulator& sim, const MixedPolicy& behaviour, const DaysOptions& days,
                             const RolloutOptions& options, UserHistories* histories) {
   LockStep engine(sim, behaviour, options);
+  if (!days.member_of_user.empty()) {
+    if (days.member_of_user.size() < static_cast<std::size_t>(sim.num_users()))
+      throw std::invalid_argument("simulate_days: member_of_user needs one entry per user of the population");
+    for (int m : days.member_of_user)
+      if (m < 0 || m >= static_cast<int>(behaviour.members().size()))
+        throw std::invalid_argument("simulate_days: member_of_user names a member the mixture does not have");
+    engine.set_member_of_user(&days.member_of_user);
+  }
   return run_days(sim, engine, days, options, histories);
 }
 

@@ -95,6 +95,9 @@ struct DaysOptions {
   int days = 1;
   std::uint64_t seed = 1;
   std::int64_t first_session_id = 0;  // ids are assigned in time order from here
+  /// Optional, indexed by user id: the member of the behaviour mixture that serves all of that user's
+  /// sessions (user groups, as in an online experiment). Empty: members take turns by session.
+  std::vector<int> member_of_user;
 };
 
 /// Simulated days: each user starts a first session at a random time of the day and returns for

@@ -9,6 +9,7 @@
 #include "examples/cli/options.hpp"
 #include "rl/loop/online_loop.hpp"
 #include "rl/sim/config.hpp"
+#include "rl/sim/stats.hpp"
 
 namespace mtf::cli {
 
@@ -62,13 +63,16 @@ int loop_command(int argc, char** argv) {
   std::string config_path, out_dir;
   long long days = 14;
   std::uint64_t seed = 0;
-  bool resume = false, quiet = false;
+  bool resume = false, quiet = false, reference = false;
   app.add_option("--config", config_path, "loop config (JSON); default: LoopConfig's defaults on the default simulator");
   app.add_option("--out", out_dir, "output folder (days.jsonl, summary.md, loop.ckpt)")->required();
   add_integer(app, "--days", days, 1LL, 3650LL, "days to have run at the end (a resume counts the days already run)");
   CLI::Option* seed_option = add_seed(app, "--seed", seed, "the loop's seed (overrides the config's)");
   seed_option->default_str("config");
   app.add_flag("--resume", resume, "continue from OUT/loop.ckpt");
+  app.add_flag("--reference", reference,
+               "at the end, search the best single global alpha with the loop's traffic as budget and compare the "
+               "final deployed policy with it (paired, on the same starts and seeds)");
   add_threads(app);
   app.add_flag("--quiet", quiet, "no progress lines");
   if (const int status = parse(app, argc, argv); status >= 0) return status;
@@ -111,6 +115,29 @@ int loop_command(int argc, char** argv) {
     for (const nlohmann::json& d : loop.history()) lines += d.dump() + "\n";
     write_file_atomically(days_path, lines);
     write_file_atomically(out_dir + "/summary.md", summary_markdown(loop.history(), command));
+  }
+  if (reference) {
+    const GlobalAlphaReference ref = search_global_alpha(simulator, loop, loop.sessions_served());
+    const sim::ValueEstimate final_truth = loop.true_value(*loop.deployed());
+    const std::vector<double> ones(final_truth.per_rollout.size(), 1.0);
+    const sim::PairedComparison cmp = sim::compare_paired(final_truth.per_rollout, ones, ref.truth.per_rollout, ones);
+    nlohmann::json j = {{"final_deployed", loop.deployed()->name()},
+                        {"final_true_value", {{"mean", final_truth.mean}, {"ci95", 1.96 * final_truth.std_error}}},
+                        {"global_alpha", {{"action", ref.action},
+                                          {"true_value", {{"mean", ref.truth.mean}, {"ci95", 1.96 * ref.truth.std_error}}},
+                                          {"sessions_used", ref.sessions_used},
+                                          {"starts_per_candidate", ref.starts_per_candidate}}},
+                        {"loop_sessions", loop.sessions_served()},
+                        {"relative", cmp.relative}, {"ci95", {cmp.ci_low, cmp.ci_high}}, {"p_value", cmp.p_value}};
+    write_file_atomically(out_dir + "/reference.json", j.dump(2) + "\n");
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "\nFinal deployed policy (%s) vs the best global alpha searched with the loop's %lld sessions "
+                  "(%d starts per candidate): true value %.4f vs %.4f, %+.2f %% [%+.2f, %+.2f], paired p = %.3g.\n",
+                  loop.deployed()->name().c_str(), loop.sessions_served(), ref.starts_per_candidate, final_truth.mean,
+                  ref.truth.mean, 100 * cmp.relative, 100 * cmp.ci_low, 100 * cmp.ci_high, cmp.p_value);
+    std::printf("%s", line + 1);
+    write_file_atomically(out_dir + "/summary.md", summary_markdown(loop.history(), command) + line);
   }
   const nlohmann::json& last = loop.history().back();
   std::printf("mtf loop: %d days; the policy of day %d (%s) has true value %.4f ± %.4f; wrote %s, %s/summary.md, %s\n",

@@ -15,6 +15,7 @@
 #include "rl/data/replay_buffer.hpp"
 #include "rl/data/reward.hpp"
 #include "rl/registry.hpp"
+#include "rl/sim/alpha_search.hpp"
 #include "rl/trainer.hpp"
 
 namespace mtf {
@@ -194,10 +195,7 @@ const nlohmann::json& OnlineLoop::run_day(std::ostream* progress) {
 
   // pi_d's true value: fixed starts and seeds, the same every day.
   t0 = std::chrono::steady_clock::now();
-  sim::RolloutOptions truth_options;
-  truth_options.reward = reward;
-  const sim::ValueEstimate truth =
-      sim::true_value(sim_, *deployed_, eval_starts_, mix_seed(config_.seed, "evaluation rollouts"), truth_options);
+  const sim::ValueEstimate truth = true_value(*deployed_);
   report["true_value"] = {{"mean", truth.mean}, {"ci95", 1.96 * truth.std_error}, {"mean_length", truth.mean_length}};
   const double truth_seconds = seconds_since(t0);
   {
@@ -278,6 +276,40 @@ const nlohmann::json& OnlineLoop::run_day(std::ostream* progress) {
   history_.push_back(std::move(report));
   ++day_;
   return history_.back();
+}
+
+sim::ValueEstimate OnlineLoop::true_value(Policy& policy) const {
+  sim::RolloutOptions options;
+  options.reward = reward_preset(config_.reward);
+  return sim::true_value(sim_, policy, eval_starts_, mix_seed(config_.seed, "evaluation rollouts"), options);
+}
+
+long long OnlineLoop::sessions_served() const {
+  long long n = 0;
+  for (const nlohmann::json& d : history_) n += d["sessions"].get<long long>();
+  return n;
+}
+
+GlobalAlphaReference search_global_alpha(const sim::Simulator& sim, const OnlineLoop& loop, long long sessions,
+                                         int candidates) {
+  if (candidates < 2 || sessions < 4 * candidates)
+    throw std::invalid_argument("search_global_alpha: need at least 2 candidates and 4 sessions per candidate");
+  const std::uint64_t seed = loop.config().seed;
+  GlobalAlphaReference ref;
+  ref.starts_per_candidate = int(sessions / (2 * candidates));
+  sim::RolloutOptions options;
+  options.reward = reward_preset(loop.config().reward);
+  const auto starts = sim::random_starts(sim, ref.starts_per_candidate, mix_seed(seed, "alpha search starts"));
+  const auto screen = sim::random_action_candidates(candidates - 1, mix_seed(seed, "alpha candidates"));
+  const auto first = sim::evaluate_action_candidates(sim, screen, starts, mix_seed(seed, "alpha search rollouts"), options);
+  const auto local = sim::local_action_candidates(screen[std::size_t(first.best_value)], candidates, 0.2,
+                                                  mix_seed(seed, "alpha refinement candidates"));
+  const auto second = sim::evaluate_action_candidates(sim, local, starts, mix_seed(seed, "alpha search rollouts"), options);
+  ref.action = local[std::size_t(second.best_value)];
+  ref.sessions_used = 2LL * candidates * ref.starts_per_candidate;
+  ConstantPolicy best(ref.action, "best global alpha");
+  ref.truth = loop.true_value(best);
+  return ref;
 }
 
 // --------------------------------------------------------------------------------------- checkpoints

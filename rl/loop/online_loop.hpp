@@ -113,6 +113,11 @@ class OnlineLoop {
   const std::vector<nlohmann::json>& history() const { return history_; }
   const LoopConfig& config() const { return config_; }
 
+  /// `policy`'s true value on the loop's fixed starts and seeds: paired with every day's measurement.
+  sim::ValueEstimate true_value(Policy& policy) const;
+  /// Sessions served so far (all groups, all days): the budget a fair global-alpha search gets.
+  long long sessions_served() const;
+
   /// The loop's state after the last finished day, written atomically (engine/checkpoint.hpp).
   void save(const std::string& path) const;
   /// Restores a state written by save() by a loop of the same config (else an error naming the file).
@@ -137,5 +142,19 @@ class OnlineLoop {
   sim::UserHistories histories_;
   std::vector<nlohmann::json> history_;
 };
+
+/// The reference the loop must beat: the best single global alpha, searched in the simulator with a
+/// budget of `sessions` sessions (the loop's own traffic: the same number of simulated user-days), then
+/// measured like the loop's policies. Half the budget screens `candidates` random actions (the neutral one
+/// included), half refines around the winner with as many local candidates; each candidate gets the same
+/// search starts and seeds (common random numbers), separate from the loop's evaluation starts.
+struct GlobalAlphaReference {
+  Action action{};
+  long long sessions_used = 0;
+  int starts_per_candidate = 0;
+  sim::ValueEstimate truth;  // on the loop's evaluation starts and seeds (OnlineLoop::true_value)
+};
+GlobalAlphaReference search_global_alpha(const sim::Simulator& sim, const OnlineLoop& loop, long long sessions,
+                                         int candidates = 32);
 
 }  // namespace mtf

@@ -185,3 +185,19 @@ TEST_CASE("loop config: strict, with the learner's and the estimator's keys chec
   REQUIRE_THROWS_WITH(config_from_json<LoopConfig>({{"estimator", {{"stepz", 3}}}}, "loop.json"),
                       Contains("unknown key \"stepz\""));
 }
+
+TEST_CASE("the global-alpha reference stays within the loop's budget and is measured on the loop's starts",
+          "[loop][reference]") {
+  OnlineLoop loop(small_sim(), tiny_config());
+  loop.run_day();
+  const long long budget = loop.sessions_served();
+  REQUIRE(budget > 0);
+  const GlobalAlphaReference ref = search_global_alpha(small_sim(), loop, budget, 8);
+  REQUIRE(ref.sessions_used <= budget);
+  REQUIRE(ref.starts_per_candidate == int(budget / 16));
+  REQUIRE(ref.truth.per_rollout.size() == std::size_t(tiny_config().eval_starts));
+  // Measured like the loop's own policies: the baseline's truth from the loop equals the day's record.
+  ConstantPolicy baseline(Action{});
+  REQUIRE(loop.true_value(baseline).mean == loop.history()[0]["true_value"]["mean"].get<double>());
+  REQUIRE_THROWS_WITH(search_global_alpha(small_sim(), loop, 10, 8), Contains("4 sessions per candidate"));
+}

@@ -53,6 +53,12 @@ TEST_CASE("widths are limited by InputLimits::max_width", "[config][limits]") {
   REQUIRE_THROWS_WITH(read("{\"hidden\": [0]}"), "c.json: field \"hidden\": widths must be positive, got 0");
 }
 
+TEST_CASE("a limit exceeded while reading a config is a ConfigError like any other defect", "[config][limits]") {
+  // fuzz/config_fuzz found the limit's exception escaping `catch (const ConfigError&)`.
+  REQUIRE_THROWS_AS(read("{\"hidden\": [31, 328888888]}"), ConfigError);
+  REQUIRE_THROWS_AS(parse_json("[[1e400]]", "c.json"), ConfigError);
+}
+
 TEST_CASE("real fields: range, and NaN-free", "[config]") {
   REQUIRE_THROWS_WITH(read("{\"lr\": 2}"), Catch::Matchers::StartsWith("c.json: field \"lr\": value 2.000000 outside [0.000000, 1.000000]"));
   REQUIRE(read("{\"lr\": 1e-400}").lr == 0.0);

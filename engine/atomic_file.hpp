@@ -6,6 +6,14 @@
 // mix; on any error, or when the writer is destroyed without commit(), the temporary is removed and the
 // old file kept. write_file_atomically is the one-piece case.
 //
+// What the writer refuses or handles, because a rename replaces whatever the name pointed at:
+//  * a symbolic link is followed: the link's target is replaced (atomically) and the link kept;
+//    a link to nothing is refused;
+//  * an existing directory, FIFO, device or socket is refused (a rename would turn /dev/full or a
+//    named pipe into a regular file);
+//  * temporaries left by a killed writer ("<path>.tmp.<pid>" of a process that no longer exists) are
+//    removed by the next writer of the same path, so a crash leaves no file behind for long.
+//
 // Checksummed container (parameters and checkpoints):
 //   8 bytes magic | u32 format version | u64 payload length | payload | u64 FNV-1a of everything before
 // read_checksummed() verifies all of it and names the file and what was wrong.
@@ -30,13 +38,17 @@ class AtomicFileWriter {
 
  private:
   void abandon();
-  std::string path_, tmp_;
+  std::string path_, target_, tmp_;  // target_: path_ with a symbolic link resolved
   int fd_ = -1;
 };
 
 void write_file_atomically(const std::string& path, std::string_view bytes);
-/// Whole file as bytes; throws std::runtime_error naming the path if it cannot be read.
-std::string read_file(const std::string& path);
+/// Removes "<path>.tmp.<pid>" files whose process no longer exists (a writer killed before its
+/// rename); returns how many. A pid that is alive (the writer may still be running) keeps its file.
+int remove_stale_temporaries(const std::string& path);
+/// Whole file as bytes; throws std::runtime_error naming the path if it cannot be read, is a directory,
+/// or holds more than max_bytes. Pipes and character devices are read to their end.
+std::string read_file(const std::string& path, std::size_t max_bytes = std::string::npos);
 
 std::string wrap_checksummed(std::string_view magic8, std::uint32_t version, std::string_view payload);
 /// Returns the payload; throws std::runtime_error("<path>: ...") on a wrong magic, unsupported version,

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/atomic_file.hpp"
+#include "engine/limits.hpp"
 
 namespace mtf {
 
@@ -62,9 +63,9 @@ Checkpoint Checkpoint::from_bytes(std::string_view bytes, const std::string& sou
   std::memcpy(&n, payload.data(), sizeof n);
   if (n > payload.size() - sizeof n) fail(source, "checkpoint metadata runs past the end of the file");
   try {
-    c.meta = nlohmann::json::parse(payload.substr(sizeof n, n));
-  } catch (const nlohmann::json::exception& e) {
-    fail(source, std::string("checkpoint metadata is not valid JSON: ") + e.what());
+    c.meta = parse_json(std::string_view(payload).substr(sizeof n, n), source + ": checkpoint metadata");
+  } catch (const InputError& e) {
+    throw std::runtime_error(e.what());
   }
   if (!c.meta.is_object() || !c.meta.contains("sections") || !c.meta["sections"].is_array())
     fail(source, "checkpoint metadata has no \"sections\" list");

@@ -20,22 +20,31 @@
 //     void check(const ConfigReader&) const;  // optional: cross-field rules, after every field is read
 //   };
 // (deriving from JsonConfig<FooConfig> adds from_json, load and to_json).
+//
+// Numbers are never narrowed silently: an integer field takes only JSON integers (16.9 is an error, not
+// 16) that fit its type (4294967328 in an int is an error, not 32), and a ranged field reports the
+// value against its range whatever the field's type.
 #pragma once
-#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include "engine/atomic_file.hpp"
+#include "engine/limits.hpp"
 
 namespace mtf {
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// One type for every defect of a config: a field's type or range, an unknown key, and the limits of
+// engine/limits.hpp (widths, network size, JSON depth) checked while reading one. (A distinct subclass
+// let the limits' InputError escape a `catch (const ConfigError&)`: found by fuzz/config_fuzz.)
+using ConfigError = InputError;
 
-/// Parses the JSON file at `path`; ConfigError naming the path if it cannot be opened or parsed.
+/// Parses the JSON file at `path` (engine/limits.hpp's parse_json: depth and size limited); ConfigError
+/// naming the path (and the field, for a number out of range) if it cannot be read or parsed.
 nlohmann::json load_json_file(const std::string& path);
 
 class ConfigReader {
@@ -58,22 +67,35 @@ class ConfigReader {
       fail(key, std::string("cannot read: ") + e.what());
     }
   }
-  /// Reads a number and checks lo <= value <= hi.
+  /// Reads a number and checks lo <= value <= hi. An integer is read at 64 bits first, so a value
+  /// that does not fit T is reported against [lo, hi] rather than as a type error.
   template <class T>
   void get(const std::string& key, T& out, T lo, T hi) {
-    get(key, out);
-    if (out < lo || out > hi)
-      fail(key, "value " + std::to_string(out) + " outside [" + std::to_string(lo) + ", " +
-                    std::to_string(hi) + "]");
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      using Wide = std::conditional_t<std::is_signed_v<T>, long long, unsigned long long>;
+      Wide wide = out;
+      get(key, wide);
+      if (wide < Wide(lo) || wide > Wide(hi))
+        fail(key, "value " + std::to_string(wide) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      out = T(wide);
+    } else {
+      get(key, out);
+      if (!(out >= lo && out <= hi))  // also refuses NaN
+        fail(key, "value " + std::to_string(out) + " outside [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+    }
   }
-  /// Reads a non-empty list of layer widths, each in [1, 2^20].
+  /// Reads a non-empty list of layer widths, each in [1, InputLimits::max_width].
   template <class Width>
   void get_widths(const std::string& key, std::vector<Width>& out) {
     std::vector<long long> w(out.begin(), out.end());
     get(key, w);
     if (w.empty()) fail(key, "needs at least one hidden width");
-    for (long long v : w)
-      if (v <= 0 || v > (1 << 20)) fail(key, "widths must be in [1, 1048576], got " + std::to_string(v));
+    const long long max_width = input_limits().max_width;
+    for (long long v : w) {
+      if (v <= 0) fail(key, "widths must be positive, got " + std::to_string(v));
+      if (v > max_width) limit_exceeded(source_, key, static_cast<long double>(v), max_width, "max_width");
+    }
     out.assign(w.begin(), w.end());
   }
   /// The visitor form of get() and get_widths() (see the top of this file).
@@ -106,11 +128,7 @@ class ConfigReader {
     if constexpr (std::is_same_v<T, bool>) {
       if (!v.is_boolean()) fail(key, std::string("expected a boolean, got ") + v.type_name());
     } else if constexpr (std::is_integral_v<T>) {
-      if (!v.is_number_integer()) fail(key, std::string("expected an integer, got ") + v.dump());
-      // A parsed non-negative integer is stored unsigned (a seed above 2^63 must not read as negative);
-      // one built in code may be stored signed.
-      if (std::is_unsigned_v<T> && !v.is_number_unsigned() && v.get<long long>() < 0)
-        fail(key, "expected a non-negative integer");
+      check_integer<T>(key, v, "");
     } else if constexpr (std::is_floating_point_v<T>) {
       if (!v.is_number()) fail(key, std::string("expected a number, got ") + v.type_name());
     } else if constexpr (std::is_same_v<T, std::string>) {
@@ -120,8 +138,29 @@ class ConfigReader {
       if (!v.is_object()) fail(key, std::string("expected an object, got ") + v.type_name());
     } else {
       if (!v.is_array()) fail(key, std::string("expected an array, got ") + v.type_name());
-      for (const auto& e : v)
-        if (!e.is_number()) fail(key, "expected an array of numbers");
+      using E = typename T::value_type;
+      std::size_t i = 0;
+      for (const auto& e : v) {
+        if constexpr (std::is_integral_v<E>)
+          check_integer<E>(key, e, "element " + std::to_string(i) + ": ");
+        else if (!e.is_number())
+          fail(key, "element " + std::to_string(i) + ": expected a number, got " + e.type_name());
+        ++i;
+      }
+    }
+  }
+  // A JSON integer (not 16.9, not 1e3) that fits T exactly.
+  template <class T>
+  void check_integer(const std::string& key, const nlohmann::json& v, const std::string& where) const {
+    if (!v.is_number_integer()) fail(key, where + "expected an integer, got " + v.dump());
+    // nlohmann keeps a non-negative integer parsed from text as unsigned, one built in C++ may be signed.
+    const bool negative = !v.is_number_unsigned() && v.get<long long>() < 0;
+    if (negative && std::is_unsigned_v<T>) fail(key, where + "expected a non-negative integer, got " + v.dump());
+    const bool fits = negative ? v.get<long long>() >= static_cast<long long>(std::numeric_limits<T>::min())
+                               : v.get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<T>::max());
+    if (!fits) {
+      fail(key, where + "value " + v.dump() + " does not fit a " + std::to_string(8 * sizeof(T)) + "-bit " +
+                    (std::is_signed_v<T> ? "signed" : "unsigned") + " integer");
     }
   }
   nlohmann::json j_;  // a copy: a reader may outlive the object it was given (configs are small)
@@ -186,12 +225,12 @@ Derived JsonConfig<Derived>::load(const std::string& path) {
 }
 
 inline nlohmann::json load_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open");
   try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path + ": not valid JSON: " + e.what());
+    return parse_json(read_file(path, input_limits().max_json_bytes), path);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::runtime_error& e) {  // read_file's messages name the path already
+    throw ConfigError(e.what());
   }
 }
 

@@ -1,5 +1,7 @@
 #include "engine/parameters.hpp"
 
+#include "engine/limits.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -120,10 +122,11 @@ void Parameters<T>::from_bytes(std::string_view bytes, const std::string& contex
   if (header_len > bytes.size() - sizeof header_len) fail("truncated parameter header");
   nlohmann::json stored;
   try {
-    stored = nlohmann::json::parse(bytes.substr(sizeof header_len, header_len));
-  } catch (const nlohmann::json::exception& e) {
-    fail(std::string("parameter header is not valid JSON: ") + e.what());
+    stored = parse_json(bytes.substr(sizeof header_len, header_len), context + ": parameter header");
+  } catch (const InputError& e) {
+    throw std::runtime_error(e.what());
   }
+  if (!stored.is_object()) fail("parameter header is not a JSON object");
   const nlohmann::json expected = layout();
   if (stored.value("scalar", "") != expected["scalar"])
     fail("field \"scalar\": file has " + stored.value("scalar", std::string("?")) + ", network is " +

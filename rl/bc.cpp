@@ -41,7 +41,12 @@ class BcSnapshot : public Policy {
 };
 }  // namespace
 
-void BcConfig::check(const ConfigReader& r) const { check_gradient_shards(r, gradient_shards, batch_size); }
+void BcConfig::check(const ConfigReader& r) const {
+  check_gradient_shards(r, gradient_shards, batch_size);
+  const std::int64_t max_state_dim = input_limits().max_state_dim;
+  if (state_dim > max_state_dim) limit_exceeded(r.source(), "state_dim", state_dim, max_state_dim, "max_state_dim");
+  check_network_size(r.source(), "hidden", state_dim, hidden, action_dim, batch_size);
+}
 
 BehaviourCloning::BehaviourCloning(const BcConfig& config)
     : ConfiguredLearner(config), step_(config.gradient_shards) {

@@ -20,7 +20,17 @@ void fill_normal(float* out, Index count, Rng& rng, float clamp_at = 0) {
 }
 }  // namespace
 
-void BcqConfig::check(const ConfigReader& r) const { check_gradient_shards(r, gradient_shards, batch_size); }
+void BcqConfig::check(const ConfigReader& r) const {
+  check_gradient_shards(r, gradient_shards, batch_size);
+  // Sizes before any network exists: a width of 2^20 would otherwise die of bad_alloc inside a
+  // parallel region, where no exception can be caught.
+  const std::int64_t max_state_dim = input_limits().max_state_dim;
+  if (state_dim > max_state_dim) limit_exceeded(r.source(), "state_dim", state_dim, max_state_dim, "max_state_dim");
+  const std::int64_t in = state_dim + action_dim, rows = std::int64_t(batch_size) * sampled_actions;  // the target's
+  check_network_size(r.source(), "vae_hidden", in, vae_hidden, 2 * latent(), rows);      // repeated states
+  check_network_size(r.source(), "actor_hidden", in, actor_hidden, action_dim, rows);
+  check_network_size(r.source(), "critic_hidden", in, critic_hidden, 1, rows);
+}
 
 Bcq::Bcq(const BcqConfig& config) : ConfiguredLearner(config), step_(config.gradient_shards) {
   const Index S = config.state_dim, A = config.action_dim;

@@ -57,4 +57,14 @@ std::unique_ptr<Learner> load_learner(const Checkpoint& checkpoint) {
 
 std::unique_ptr<Learner> load_learner(const std::string& path) { return load_learner(Checkpoint::load(path)); }
 
+std::unique_ptr<Learner> load_learner_for(const std::string& path, Index state_dim, Index action_dim,
+                                          const std::string& data_source) {
+  std::unique_ptr<Learner> learner = load_learner(path);
+  if (learner->state_dim() != state_dim || learner->action_dim() != action_dim)
+    throw std::runtime_error(path + ": a learner of state/action dims " + std::to_string(learner->state_dim()) + "/" +
+                             std::to_string(learner->action_dim()) + " but " + data_source + " has " +
+                             std::to_string(state_dim) + "/" + std::to_string(action_dim));
+  return learner;
+}
+
 }  // namespace mtf

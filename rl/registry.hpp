@@ -39,6 +39,10 @@ std::unique_ptr<Learner> make_learner(const std::string& name, const nlohmann::j
 /// The learner a checkpoint holds, in the state it was saved in.
 std::unique_ptr<Learner> load_learner(const Checkpoint& checkpoint);
 std::unique_ptr<Learner> load_learner(const std::string& path);
+/// load_learner(path) for data of the given dimensions: a learner of other state or action dims (which
+/// would read past its inputs or outputs) is refused, naming the checkpoint, `data_source` and both.
+std::unique_ptr<Learner> load_learner_for(const std::string& path, Index state_dim, Index action_dim,
+                                          const std::string& data_source);
 
 /// The registry line's factory: L::Config read from `r`, then L(config).
 template <class L>

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "engine/threads.hpp"
@@ -81,6 +82,26 @@ CLI::Option* add_threads(CLI::App& app) {
           "--threads", [](const std::string& s) { set_num_threads(int(parse_integer("--threads", s, 1, 1024))); },
           "engine threads (default: OMP_NUM_THREADS or all cores)")
       ->type_name("T");
+}
+
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  // One does not exist yet: compare the paths they would have (symbolic links in existing parts resolved).
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a, ec), ec), pb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return !ec && pa == pb;
+}
+}  // namespace
+
+void require_distinct_files(const std::string& out_option, const std::string& out_path,
+                            const std::vector<std::pair<std::string, std::string>>& inputs) {
+  if (out_path.empty()) return;
+  for (const auto& [option, path] : inputs)
+    if (!path.empty() && same_file(out_path, path))
+      throw UsageError(out_option + " " + out_path + " is the same file as " + option + " " + path +
+                       ": writing it would destroy the input");
 }
 
 int parse(CLI::App& app, int argc, char** argv) {

@@ -14,6 +14,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mtf::cli {
 
@@ -49,6 +51,12 @@ CLI::Option* add_real(CLI::App& app, const std::string& name, double& out, doubl
 CLI::Option* add_train_fraction(CLI::App& app, double& out);
 /// `--threads T`: the engine's thread count (1 to 1024); sets it when given.
 CLI::Option* add_threads(CLI::App& app);
+
+/// Refuses an output that is one of the inputs (the same file by any name: a path, a hard link or a
+/// symbolic link): UsageError "--out L.jsonl is the same file as --logs L.jsonl: ...". Pairs with an
+/// empty path are skipped. Checked before anything is read or written.
+void require_distinct_files(const std::string& out_option, const std::string& out_path,
+                            const std::vector<std::pair<std::string, std::string>>& inputs);
 
 /// Parses argv into `app`. Returns -1 when the program should go on, otherwise the exit status: 0 after
 /// printing --help, 2 after printing a usage error ("<app name>: <message> (see <app name> --help)").

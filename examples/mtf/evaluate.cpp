@@ -24,11 +24,7 @@ neutral action), random (random exploration), noisy (action noise around the neu
 std::shared_ptr<Policy> policy_by_name(const std::string& name, const SessionLog& log, const std::string& logs_path) {
   if (name.rfind("ckpt:", 0) == 0) {
     const std::string path = name.substr(5);
-    const std::unique_ptr<Learner> learner = load_learner(path);
-    if (learner->state_dim() != log.state_dim || learner->action_dim() != kActionDim)
-      throw std::runtime_error(path + ": a learner of state/action dims " + std::to_string(learner->state_dim()) + "/" +
-                               std::to_string(learner->action_dim()) + " but " + logs_path + " has " +
-                               std::to_string(log.state_dim) + "/" + std::to_string(kActionDim));
+    const std::unique_ptr<Learner> learner = load_learner_for(path, log.state_dim, kActionDim, logs_path);
     return learner->snapshot(learner->algorithm());
   }
   if (name == "constant") return std::make_shared<ConstantPolicy>(Action{}, "constant (neutral)");

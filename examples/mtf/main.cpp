@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "commands.hpp"
@@ -48,6 +49,12 @@ int main(int argc, char** argv) {
     } catch (const mtf::cli::UsageError& e) {
       std::fprintf(stderr, "mtf %s: %s (see mtf %s --help)\n", c.name, e.what(), c.name);
       return 2;
+    } catch (const std::bad_alloc&) {
+      // The readers check every size against engine/limits.hpp first, so this is a machine smaller
+      // than the limits allow for; say what ran out rather than print "std::bad_alloc".
+      std::fprintf(stderr, "mtf %s: error: out of memory (the inputs are within engine/limits.hpp's InputLimits, "
+                   "but this machine cannot hold them)\n", c.name);
+      return 1;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "mtf %s: error: %s\n", c.name, e.what());
       return 1;

@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 
 #include "commands.hpp"
+#include "engine/json_config.hpp"
 #include "examples/cli/options.hpp"
 #include "rl/sim/fusion.hpp"
 #include "rl/sim/rollout.hpp"
@@ -21,14 +21,7 @@ clipped to [-1, 1]), noisy (the constant action + N(0, 0.1^2)), mixed (sessions 
 random and noisy).)";
 
 Action read_action_file(const std::string& path, const sim::SimConfig& config) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": malformed JSON (" + std::string(e.what()) + ")");
-  }
+  const nlohmann::json j = load_json_file(path);
   const bool has_alpha = j.is_object() && j.contains("alpha"), has_action = j.is_object() && j.contains("action");
   if (has_alpha == has_action) throw std::runtime_error(path + ": expected exactly one of \"alpha\" or \"action\"");
   const std::string key = has_alpha ? "alpha" : "action";
@@ -83,13 +76,10 @@ int simulate_command(int argc, char** argv) {
   CLI::Option* state_dim_option =
       add_integer(app, "--state-dim", state_dim, 64LL, 4096LL, "state dimension S (extra entries are zero)")->default_str("64");
   if (const int status = parse(app, argc, argv); status >= 0) return status;
+  require_distinct_files("--out", out, {{"--config", config_path}, {"--alpha-file", alpha_file}});
 
   sim::SimConfig config;
-  if (!config_path.empty()) {
-    std::ifstream in(config_path);
-    if (!in) throw std::runtime_error(config_path + ": cannot open");
-    config = sim::sim_config_from_json(nlohmann::json::parse(in));
-  }
+  if (!config_path.empty()) config = sim::sim_config_from_json(load_json_file(config_path), config_path);
   if (population == "kuairand") {
     config.population = sim::PopulationSource::kKuaiRand;
     config.kuairand_dir = kuairand_dir;

@@ -66,6 +66,8 @@ int train_command(int argc, char** argv) {
   app.add_flag("--cache", use_cache, "use (or create) the log's checksummed binary cache");
   app.add_flag("--quiet", quiet, "no progress lines");
   if (const int status = parse(app, argc, argv); status >= 0) return status;
+  require_distinct_files("--out", out, {{"--logs", logs_path}, {"--config", config_path}, {"--metrics", metrics_path}});
+  require_distinct_files("--metrics", metrics_path, {{"--logs", logs_path}, {"--config", config_path}});
 
   const SessionLog log = use_cache ? read_session_log_cached(logs_path) : read_session_log(logs_path);
 
@@ -77,14 +79,26 @@ int train_command(int argc, char** argv) {
   if (resume) {
     if (!std::filesystem::exists(out)) throw std::runtime_error(out + ": --resume given but there is no checkpoint");
     checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(out));
+    // The metadata passed its checksum but may still lack a key or hold the wrong type (written by
+    // hand, or by another program): each is named rather than reported as a JSON library error.
+    auto field = [&](const nlohmann::json& j, const char* key, const std::string& name, bool (nlohmann::json::*is)() const noexcept,
+                     const char* kind) -> nlohmann::json {
+      if (!j.contains(key)) return nlohmann::json::object();
+      if (!(j[key].*is)()) throw std::runtime_error(out + ": checkpoint field \"" + name + "\" is not " + kind);
+      return j[key];
+    };
+    if (!checkpoint->meta_at("algorithm").is_string())
+      throw std::runtime_error(out + ": checkpoint field \"algorithm\" is not a string");
     const std::string saved_algo = checkpoint->meta_at("algorithm").get<std::string>();
     if (algo_option->count() > 0 && algo != saved_algo)
       throw UsageError("--algo " + algo + ": " + out + " is a checkpoint of \"" + saved_algo + "\"");
     algo = saved_algo;
     file = checkpoint->meta_at("hyperparameters");
-    const nlohmann::json saved_settings = checkpoint->meta.value("run", nlohmann::json::object())
-                                              .value("data", nlohmann::json::object())
-                                              .value("settings", nlohmann::json::object());
+    if (!file.is_object()) throw std::runtime_error(out + ": checkpoint field \"hyperparameters\" is not an object");
+    const nlohmann::json run_meta = field(checkpoint->meta, "run", "run", &nlohmann::json::is_object, "an object");
+    const nlohmann::json data_meta = field(run_meta, "data", "run.data", &nlohmann::json::is_object, "an object");
+    const nlohmann::json saved_settings =
+        field(data_meta, "settings", "run.data.settings", &nlohmann::json::is_object, "an object");
     for (const auto& [key, value] : saved_settings.items()) file[key] = value;
   }
   const std::string source = config_path.empty() ? (resume ? out : "default config") : config_path;
@@ -117,7 +131,8 @@ int train_command(int argc, char** argv) {
     if (resumed->hyperparameters() != learner->hyperparameters())
       throw std::runtime_error(out + ": a resume keeps the checkpoint's hyper-parameters " +
                                resumed->hyperparameters().dump() + "; these differ: " + learner->hyperparameters().dump());
-    const nlohmann::json saved = checkpoint->meta.value("run", nlohmann::json::object()).value("data", nlohmann::json());
+    const nlohmann::json& run_meta = checkpoint->meta.contains("run") ? checkpoint->meta["run"] : nlohmann::json();
+    const nlohmann::json saved = run_meta.is_object() && run_meta.contains("data") ? run_meta["data"] : nlohmann::json();
     if (saved != record)
       throw std::runtime_error(out + ": the checkpoint was trained on other data (" + saved.dump() + "), this run would use " +
                                record.dump() + "; a resume must use the same log, reward, train fraction and replay capacity");
@@ -140,6 +155,11 @@ int train_command(int argc, char** argv) {
   options.checkpoint_meta = {{"data", record}};
   options.progress = quiet ? nullptr : &std::cout;
   const TrainReport report = train(*learner, buffer, options);
+  if (run.iterations == 0) {  // the trainer wrote nothing: say so rather than claim a file
+    std::printf("0 iterations: nothing trained, %s %s\n", out.c_str(),
+                resume ? "left as it was" : "not written");
+    return 0;
+  }
   std::printf("wrote %s at iteration %lld (%.1f s, %.1f it/s); last update: %s\n", out.c_str(), report.iterations,
               report.seconds, double(run.iterations) / std::max(report.seconds, 1e-9),
               learner->progress(report.last).c_str());

@@ -9,14 +9,15 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <tuple>
 #include <sstream>
 #include <string_view>
 
 #include "engine/atomic_file.hpp"
 #include "engine/checksum.hpp"
+#include "engine/limits.hpp"
 
 namespace mtf {
 
@@ -205,8 +206,15 @@ class LineParser {
     const char* q = p_ + (p_ < end_ && *p_ == '-' ? 1 : 0);
     if (q < end_ && (*q == 'N' || *q == 'n' || *q == 'I' || *q == 'i')) non_finite();
     double v = 0;
-    const auto r = std::from_chars(p_, end_, v);
-    if (r.ec == std::errc::result_out_of_range) non_finite();
+    auto r = std::from_chars(p_, end_, v);
+    if (r.ec == std::errc::result_out_of_range) {
+      // from_chars reports underflow (1e-400) like overflow; only overflow is not finite. strtod rounds
+      // an underflow to 0 or a subnormal and an overflow to HUGE_VAL, telling them apart.
+      const std::string token(p_, r.ptr);
+      v = std::strtod(token.c_str(), nullptr);
+      if (!std::isfinite(v) || std::fabs(v) >= 1) non_finite();
+      r.ec = std::errc();
+    }
     if (r.ec != std::errc() || r.ptr == p_) malformed("a number");
     // from_chars accepts forms JSON does not ("+1", "1."): reject leading '+' and ".5" / "5." forms.
     if (*p_ == '+' || *p_ == '.' || *(r.ptr - 1) == '.') malformed("a number");
@@ -406,15 +414,23 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     ++line_no;
   };
 
-  // Header.
+  // Header. Its JSON is parsed with the engine's limits (a `meta` nested 200,000 deep would otherwise
+  // overflow the stack of every later copy or print of it).
+  const InputLimits& limits = input_limits();
+  auto line_too_long = [&](std::int64_t line, std::size_t bytes) {
+    throw SessionLogError(name + ":" + std::to_string(line) + ": line of " + std::to_string(bytes) +
+                          " bytes exceeds the limit of " + std::to_string(limits.max_line_bytes) +
+                          " (InputLimits::max_line_bytes)");
+  };
   const char *b, *e;
   bool terminated;
   next_line(b, e, terminated);
+  if (std::size_t(e - b) > limits.max_line_bytes) line_too_long(1, std::size_t(e - b));
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(b, e);
-  } catch (const nlohmann::json::exception&) {
-    throw SessionLogError(name + ":1: malformed JSON in the header line");
+    header = parse_json(std::string_view(b, std::size_t(e - b)), name + ":1");
+  } catch (const InputError& error) {
+    throw SessionLogError(error.what());
   }
   if (!terminated) throw SessionLogError(name + ":1: truncated last line (no end of line)");
   auto header_field = [&](const char* key) -> const nlohmann::json& {
@@ -428,8 +444,17 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     throw SessionLogError(name + ":1: field \"version\": unsupported version " + header["version"].dump());
   SessionLog log;
   const auto& sd = header_field("state_dim");
-  if (!sd.is_number_integer() || sd.get<int>() < 1)
+  // Read at 64 bits and checked against the limit before it sizes anything: 4294967360 is not 64.
+  if (!sd.is_number_integer() || (!sd.is_number_unsigned() && sd.get<std::int64_t>() < 1) || sd == 0)
     throw SessionLogError(name + ":1: field \"state_dim\": expected a positive integer");
+  if (sd.get<std::uint64_t>() > std::uint64_t(limits.max_state_dim)) {
+    try {
+      limit_exceeded(name + ":1", "state_dim", static_cast<long double>(sd.get<std::uint64_t>()),
+                     static_cast<long double>(limits.max_state_dim), "max_state_dim");
+    } catch (const InputError& error) {
+      throw SessionLogError(error.what());
+    }
+  }
   log.state_dim = sd.get<int>();
   if (header_field("action_dim") != kActionDim)
     throw SessionLogError(name + ":1: field \"action_dim\": expected " + std::to_string(kActionDim));
@@ -441,13 +466,23 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
   // Index the step lines, then parse them in parallel straight into their rows (each line is
   // independent), then run the sequence checks in line order. The first defect by line number wins, so
   // the message is the same whatever the thread count.
+  //
+  // Memory is sized from the lines, so it is bounded by the text: a valid step line holds at least
+  // 2 bytes per number of its state and action ("0,"). Indexing stops after the first line shorter
+  // than that (it cannot parse, and its error is the one reported), so a small file whose header claims
+  // a huge state_dim never allocates more than a few times its own size.
+  const std::size_t min_line = 2 * (std::size_t(log.state_dim) + kActionDim);
   std::vector<const char*> starts;
   while (p < end) {
     starts.push_back(p);
     const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    p = nl ? static_cast<const char*>(nl) + 1 : end;
+    const char* line_end = nl ? static_cast<const char*>(nl) : end;
+    if (std::size_t(line_end - p) > limits.max_line_bytes)
+      line_too_long(line_no + std::int64_t(starts.size()), std::size_t(line_end - p));
+    p = nl ? line_end + 1 : end;
+    if (std::size_t(line_end - starts.back()) < min_line) break;
   }
-  const bool last_terminated = text.back() == '\n';
+  const bool last_terminated = p > data && p[-1] == '\n';  // of the last indexed line
   const auto rows = static_cast<std::int64_t>(starts.size());
   const std::int64_t first_line = line_no + 1;  // file line of starts[0]
   log.states.resize(static_cast<std::size_t>(rows) * log.state_dim);
@@ -466,7 +501,7 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
       if (r > my_error_row) continue;  // a thread's rows are increasing: later ones cannot win
       const bool terminated_line = r + 1 < rows || last_terminated;
       const char* line_begin = starts[r];
-      const char* line_end = terminated_line ? (r + 1 < rows ? starts[r + 1] - 1 : end - 1) : end;
+      const char* line_end = r + 1 < rows ? starts[r + 1] - 1 : (last_terminated ? p - 1 : p);
       LineParser in(name, first_line + r, line_begin, line_end);
       in.set_line_begin(line_begin);
       try {
@@ -531,16 +566,13 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
 
 namespace {
 
+// The engine's reader: refuses a directory, reads a pipe to its end (seeking one gives no size).
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SessionLogError(path + ": cannot open");
-  std::string text;
-  in.seekg(0, std::ios::end);
-  text.resize(static_cast<std::size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!in) throw SessionLogError(path + ": read failed");
-  return text;
+  try {
+    return read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw SessionLogError(e.what());
+  }
 }
 
 }  // namespace
@@ -632,9 +664,9 @@ SessionLog session_log_from_bytes(std::string_view bytes, const std::string& sou
   SessionLog log;
   log.state_dim = static_cast<int>(state_dim);
   try {
-    log.meta = nlohmann::json::parse(p, p + meta_size);
-  } catch (const nlohmann::json::exception& e) {
-    fail(std::string("metadata is not valid JSON: ") + e.what());
+    log.meta = parse_json(std::string_view(p, meta_size), source);
+  } catch (const std::exception& e) {
+    fail(std::string("metadata: ") + e.what());
   }
   p += meta_size;
   log.sessions.resize(sessions);

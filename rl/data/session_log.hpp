@@ -11,7 +11,8 @@
 //
 // The reader is strict and all-or-nothing: any defect throws SessionLogError naming the file, the
 // 1-based line and the field, e.g. `logs.jsonl:17: field "action": expected 12 values, got 11`, and
-// no partially filled log is ever returned.
+// no partially filled log is ever returned. Sizes are checked against engine/limits.hpp's InputLimits
+// (header nesting depth, state_dim, line length) before anything is allocated for them.
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -63,7 +64,8 @@ class SessionLogError : public std::runtime_error {
 };
 
 /// Writes the log (header + one line per step); floats in shortest round-trip form, so identical logs
-/// give identical bytes. Written to `path + ".tmp"` and renamed, so a crash leaves no partial file.
+/// give identical bytes. Written through the engine's AtomicFileWriter (`path.tmp.<pid>`,
+/// fsync, rename), so a crash leaves no partial file, and the next write removes a killed one's temporary.
 void write_session_log(const SessionLog& log, const std::string& path);
 /// Strict reader; throws SessionLogError (see above).
 SessionLog read_session_log(const std::string& path);

@@ -5,6 +5,30 @@
 
 namespace mtf::sim {
 
+namespace {
+// Integers are taken only as JSON integers within [lo, hi] (never 16.9 -> 16 or 4294967360 -> 64);
+// the upper bounds keep a config from asking for more memory than a machine has.
+int strict_int(const nlohmann::json& v, long long lo, long long hi) {
+  if (!v.is_number_integer()) throw std::invalid_argument("expected an integer, got " + v.dump());
+  const bool outside = v.is_number_unsigned() ? v.get<unsigned long long>() > static_cast<unsigned long long>(hi)
+                                              : v.get<long long>() < lo || v.get<long long>() > hi;
+  if (outside)
+    throw std::invalid_argument("value " + v.dump() + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int>(v.get<long long>());
+}
+double strict_double(const nlohmann::json& v) {
+  if (!v.is_number()) throw std::invalid_argument(std::string("expected a number, got ") + v.type_name());
+  return v.get<double>();
+}
+std::array<double, kNumTasks> strict_task_array(const nlohmann::json& v) {
+  if (!v.is_array() || v.size() != kNumTasks)
+    throw std::invalid_argument("expected an array of " + std::to_string(kNumTasks) + " numbers, one per task");
+  std::array<double, kNumTasks> out{};
+  for (int i = 0; i < kNumTasks; ++i) out[i] = strict_double(v[i]);
+  return out;
+}
+}  // namespace
+
 const std::array<const char*, kNumTasks> kTaskNames = {
     "play_prob", "play_time", "finish_rate", "skip",          "like",      "share",
     "comment",   "follow",    "collect",     "positive_rate", "exit_rate", "negative"};
@@ -54,43 +78,55 @@ nlohmann::json to_json(const SimConfig& c) {
           {"population_seed", c.population_seed}};
 }
 
-SimConfig sim_config_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) throw std::invalid_argument("SimConfig: expected a JSON object");
+SimConfig sim_config_from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw std::invalid_argument(source + ": expected a JSON object");
   SimConfig c;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
     const nlohmann::json& v = it.value();
     try {
-      if (key == "num_candidates") c.num_candidates = v.get<int>();
-      else if (key == "top_l") c.top_l = v.get<int>();
-      else if (key == "state_dim") c.state_dim = v.get<int>();
-      else if (key == "max_session_steps") c.max_session_steps = v.get<int>();
-      else if (key == "max_sessions_per_day") c.max_sessions_per_day = v.get<int>();
-      else if (key == "alpha_low") c.alpha_low = v.get<std::array<double, kNumTasks>>();
-      else if (key == "alpha_high") c.alpha_high = v.get<std::array<double, kNumTasks>>();
-      else if (key == "beta") c.beta = v.get<std::array<double, kNumTasks>>();
-      else if (key == "mtl_logit_noise") c.mtl_logit_noise = v.get<double>();
-      else if (key == "mtl_time_noise") c.mtl_time_noise = v.get<double>();
-      else if (key == "mtl_shrinkage") c.mtl_shrinkage = v.get<double>();
+      if (key == "num_candidates") c.num_candidates = strict_int(v, 0, 1 << 16);
+      else if (key == "top_l") c.top_l = strict_int(v, 0, 1 << 16);
+      else if (key == "state_dim") c.state_dim = strict_int(v, 0, 4096);
+      else if (key == "max_session_steps") c.max_session_steps = strict_int(v, 0, 1 << 20);
+      else if (key == "max_sessions_per_day") c.max_sessions_per_day = strict_int(v, 0, 1 << 16);
+      else if (key == "alpha_low") c.alpha_low = strict_task_array(v);
+      else if (key == "alpha_high") c.alpha_high = strict_task_array(v);
+      else if (key == "beta") c.beta = strict_task_array(v);
+      else if (key == "mtl_logit_noise") c.mtl_logit_noise = strict_double(v);
+      else if (key == "mtl_time_noise") c.mtl_time_noise = strict_double(v);
+      else if (key == "mtl_shrinkage") c.mtl_shrinkage = strict_double(v);
       else if (key == "population") {
         const auto s = v.get<std::string>();
         if (s == "parametric") c.population = PopulationSource::kParametric;
         else if (s == "kuairand") c.population = PopulationSource::kKuaiRand;
         else throw std::invalid_argument("expected \"parametric\" or \"kuairand\", got \"" + s + "\"");
       } else if (key == "kuairand_dir") c.kuairand_dir = v.get<std::string>();
-      else if (key == "num_users") c.num_users = v.get<int>();
-      else if (key == "num_videos") c.num_videos = v.get<int>();
-      else if (key == "num_topics") c.num_topics = v.get<int>();
-      else if (key == "clickbait_share") c.clickbait_share = v.get<double>();
-      else if (key == "population_seed") c.population_seed = v.get<std::uint64_t>();
+      else if (key == "num_users") c.num_users = strict_int(v, 0, 1 << 24);
+      else if (key == "num_videos") c.num_videos = strict_int(v, 0, 1 << 24);
+      else if (key == "num_topics") c.num_topics = strict_int(v, 0, 1 << 12);
+      else if (key == "clickbait_share") c.clickbait_share = strict_double(v);
+      else if (key == "population_seed") {
+        if (!v.is_number_unsigned()) throw std::invalid_argument("expected a non-negative integer, got " + v.dump());
+        c.population_seed = v.get<std::uint64_t>();
+      }
       else throw std::invalid_argument("unknown key");
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("SimConfig: key \"" + key + "\": " + e.what());
+      throw std::invalid_argument(source + ": key \"" + key + "\": " + e.what());
     } catch (const nlohmann::json::exception& e) {
-      throw std::invalid_argument("SimConfig: key \"" + key + "\": wrong type (" + e.what() + ")");
+      throw std::invalid_argument(source + ": key \"" + key + "\": wrong type (" + e.what() + ")");
     }
   }
-  c.validate();
+  if (source == "SimConfig") {
+    c.validate();
+  } else {
+    try {
+      c.validate();
+    } catch (const std::invalid_argument& e) {  // "SimConfig: top_l must be ..." -> "<file>: top_l must be ..."
+      const std::string what = e.what();
+      throw std::invalid_argument(source + what.substr(what.find(':')));
+    }
+  }
   return c;
 }
 

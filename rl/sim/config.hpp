@@ -85,6 +85,8 @@ struct SimConfig {
 
 nlohmann::json to_json(const SimConfig& config);
 /// Strict: unknown keys and wrongly typed values throw std::invalid_argument naming the key.
-SimConfig sim_config_from_json(const nlohmann::json& j);
+/// `source` (a file name) starts every message. Integers must be JSON integers within their field's
+/// range; arrays must have one number per task.
+SimConfig sim_config_from_json(const nlohmann::json& j, const std::string& source = "SimConfig");
 
 }  // namespace mtf::sim

@@ -51,3 +51,36 @@ TEST_CASE("load_learner builds the checkpoint's learner in its saved state", "[r
   REQUIRE_THROWS_WITH(load_learner(path), Contains("before the learner interface"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("load_learner_for refuses a learner of other state or action dims", "[registry][checkpoint]") {
+  // An action_dim of 13 or 6 once reached serving unchecked: heap corruption, or a different V-hat per run.
+  const std::string path = "/tmp/mtf_registry_dims_test.ckpt";
+  for (const int action_dim : {13, 6}) {
+    make_learner("bc", {{"state_dim", 64}, {"action_dim", action_dim}, {"hidden", {8}}}, "test")->save(path);
+    REQUIRE_THROWS_WITH(load_learner_for(path, 64, 12, "logs.jsonl"),
+                        path + ": a learner of state/action dims 64/" + std::to_string(action_dim) +
+                            " but logs.jsonl has 64/12");
+  }
+  make_learner("bcq", {{"state_dim", 65}, {"vae_hidden", {8}}, {"actor_hidden", {8}}, {"critic_hidden", {8}}}, "test")
+      ->save(path);
+  REQUIRE_THROWS_WITH(load_learner_for(path, 64, 12, "logs.jsonl"),
+                      path + ": a learner of state/action dims 65/12 but logs.jsonl has 64/12");
+  REQUIRE(load_learner_for(path, 65, 12, "logs.jsonl")->algorithm() == "bcq");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("learner configs refuse networks beyond the limits before building them", "[registry][limits]") {
+  // Widths of 2^20 passed the width check and died of bad_alloc inside a parallel region.
+  REQUIRE_THROWS_WITH(make_learner("bcq", {{"vae_hidden", {65536, 65536}}}, "big.json"),
+                      Catch::Matchers::StartsWith("big.json: field \"vae_hidden\": a network of "));
+  REQUIRE_THROWS_WITH(make_learner("bc", {{"hidden", {1048576}}}, "big.json"),
+                      "big.json: field \"hidden\": 1048576 exceeds the limit of 65536 (InputLimits::max_width)");
+  REQUIRE_THROWS_WITH(make_learner("bc", {{"hidden", {1e30}}}, "big.json"),
+                      "big.json: field \"hidden\": element 0: expected an integer, got 1e+30");
+  REQUIRE_THROWS_WITH(make_learner("bc", {{"state_dim", 1000000}}, "big.json"),
+                      "big.json: field \"state_dim\": 1000000 exceeds the limit of 65536 (InputLimits::max_state_dim)");
+  REQUIRE_THROWS_WITH(make_learner("bcq", {{"state_dim", 4294967360LL}}, "big.json"),
+                      "big.json: field \"state_dim\": value 4294967360 outside [1, 1048576]");
+  REQUIRE_THROWS_WITH(make_learner("bcq", {{"batch_size", 4294967328LL}}, "big.json"),
+                      "big.json: field \"batch_size\": value 4294967328 outside [1, 1048576]");
+}

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "engine/limits.hpp"
 #include "rl/data/session_log.hpp"
 
 using namespace mtf;
@@ -180,7 +181,8 @@ TEST_CASE("reader: nothing is half-loaded, a defect on the very last line still 
   REQUIRE_THROWS_AS(read_session_log(path), SessionLogError);
   REQUIRE_THROWS_WITH(read_session_log(path), "session_log_bad.jsonl:5: field \"state\": expected 3 values, got 2");
   std::remove(path.c_str());
-  REQUIRE_THROWS_WITH(read_session_log("no_such_file.jsonl"), "no_such_file.jsonl: cannot open");
+  REQUIRE_THROWS_WITH(read_session_log("no_such_file.jsonl"),
+                      "no_such_file.jsonl: cannot open for reading: No such file or directory");
 }
 
 TEST_CASE("the binary cache is used only when it matches the log and its checksum", "[data][session_log]") {
@@ -242,4 +244,62 @@ TEST_CASE("the binary cache is used only when it matches the log and its checksu
   REQUIRE_THROWS_WITH(read_session_log_cached(path, &used), "session_log_cached.jsonl:3: field \"state\": element 1 is not finite");
   std::remove(path.c_str());
   std::remove(cache.c_str());
+}
+
+TEST_CASE("reader: a deeply nested header is refused before it is built", "[data][session_log][limits]") {
+  // 200,000 levels in "meta" crashed inspect, train and evaluate (a recursive copy of the header).
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"meta\":{}", "\"meta\":" + deep), "logs.jsonl"),
+                      "logs.jsonl:1: field \"meta\": JSON nested deeper than the limit of 64 levels "
+                      "(InputLimits::max_json_depth)");
+}
+
+TEST_CASE("reader: state_dim is read at 64 bits and limited before anything is sized by it",
+          "[data][session_log][limits]") {
+  // 4294967360 was read as 64 (wrapped) and accepted; 100000000 allocated 3.9 GB before failing.
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":4294967360"),
+                                        "logs.jsonl"),
+                      "logs.jsonl:1: field \"state_dim\": 4294967360 exceeds the limit of 65536 "
+                      "(InputLimits::max_state_dim)");
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":100000000"),
+                                        "logs.jsonl"),
+                      "logs.jsonl:1: field \"state_dim\": 100000000 exceeds the limit of 65536 "
+                      "(InputLimits::max_state_dim)");
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":18446744073709551615"),
+                                        "logs.jsonl"),
+                      "logs.jsonl:1: field \"state_dim\": 18446744073709551615 exceeds the limit of 65536 "
+                      "(InputLimits::max_state_dim)");
+  REQUIRE_THROWS_WITH(parse_session_log(replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":3.5"), "logs.jsonl"),
+                      "logs.jsonl:1: field \"state_dim\": expected a positive integer");
+  // Within the limit but far more than the lines hold: the first (short) line's error, found without
+  // sizing the arrays for every line at 64 K floats.
+  std::string many = replace_once(valid_text(), "\"state_dim\":3", "\"state_dim\":65536");
+  for (int i = 0; i < 2000; ++i) many += step_line(2 + i, 0, true);
+  REQUIRE_THROWS_WITH(parse_session_log(many, "logs.jsonl"), "logs.jsonl:2: field \"state\": expected 65536 values, got 3");
+}
+
+TEST_CASE("reader: lines longer than the limit are refused, naming the line", "[data][session_log][limits]") {
+  const InputLimits saved = input_limits();
+  InputLimits tight = saved;
+  const std::size_t step_bytes = step_line(0, 0, false).size() - 1;
+  tight.max_line_bytes = step_bytes - 1;
+  set_input_limits(tight);
+  const std::string header_fits = std::string(kHeader).size() - 1 <= tight.max_line_bytes ? "yes" : "no";
+  CHECK(header_fits == "yes");
+  CHECK_THROWS_WITH(parse_session_log(valid_text(), "logs.jsonl"),
+                    "logs.jsonl:2: line of " + std::to_string(step_bytes) + " bytes exceeds the limit of " +
+                        std::to_string(step_bytes - 1) + " (InputLimits::max_line_bytes)");
+  set_input_limits(saved);
+}
+
+TEST_CASE("reader: 1e-400 is a number (rounded to 0), 1e400 is not finite", "[data][session_log]") {
+  const SessionLog log = parse_session_log(edit_line(valid_text(), 2, "[0.5,1,2]", "[1e-400,1,-2e-400]"), "logs.jsonl");
+  REQUIRE(log.state(0)[0] == 0.0f);
+  REQUIRE(log.state(0)[2] == 0.0f);
+  REQUIRE_THROWS_WITH(parse_session_log(edit_line(valid_text(), 2, "[0.5,1,2]", "[0.5,1e400,2]"), "logs.jsonl"),
+                      "logs.jsonl:2: field \"state\": element 1 is not finite");
+}
+
+TEST_CASE("reader: a directory is named as such", "[data][session_log]") {
+  REQUIRE_THROWS_WITH(read_session_log("/tmp"), "/tmp: is a directory, not a file");
 }

@@ -32,6 +32,16 @@ TEST_CASE("SimConfig JSON rejects unknown keys and bad values by name", "[sim][c
   REQUIRE_THROWS_AS(sim_config_from_json({{"num_users", "many"}}), std::invalid_argument);
 }
 
+TEST_CASE("SimConfig JSON: integers are never wrapped or truncated, the source is named", "[sim][config]") {
+  REQUIRE_THROWS_WITH(sim_config_from_json({{"state_dim", 4294967360LL}}, "sim.json"),
+                      "sim.json: key \"state_dim\": value 4294967360 outside [0, 4096]");
+  REQUIRE_THROWS_WITH(sim_config_from_json({{"num_users", 16.9}}, "sim.json"),
+                      "sim.json: key \"num_users\": expected an integer, got 16.9");
+  REQUIRE_THROWS_WITH(sim_config_from_json({{"beta", {1, 2}}}, "sim.json"),
+                      "sim.json: key \"beta\": expected an array of 12 numbers, one per task");
+  REQUIRE_THROWS_WITH(sim_config_from_json({{"top_l", 0}}, "sim.json"), "sim.json: top_l must be in [1, num_candidates]");
+}
+
 TEST_CASE("task and feedback names are the documented ones", "[sim][config]") {
   REQUIRE(std::string(kTaskNames[kPlayProb]) == "play_prob");
   REQUIRE(std::string(kTaskNames[kExitRate]) == "exit_rate");

@@ -1,0 +1,70 @@
+// tests/engine/limits_test.cpp — parse_json's limits and messages, check_network_size.
+#include "engine/limits.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using namespace mtf;
+
+namespace {
+// Restores the default limits when a test that changed them ends (even by a failed REQUIRE).
+struct LimitsGuard {
+  InputLimits saved = input_limits();
+  ~LimitsGuard() { set_input_limits(saved); }
+};
+std::string nested(const std::string& key, int depth) {
+  return "{\"" + key + "\":" + std::string(std::size_t(depth), '[') + std::string(std::size_t(depth), ']') + "}";
+}
+}  // namespace
+
+TEST_CASE("parse_json refuses deep nesting before building it, naming the field and the limit", "[limits]") {
+  // 200,000 levels: what crashed `mtf inspect` (a recursive copy) now fails while parsing.
+  REQUIRE_THROWS_WITH(parse_json(nested("meta", 200000), "logs.jsonl:1"),
+                      "logs.jsonl:1: field \"meta\": JSON nested deeper than the limit of 64 levels "
+                      "(InputLimits::max_json_depth)");
+  // 63 levels inside the top object are 64 in all: allowed.
+  REQUIRE(parse_json(nested("meta", 63), "x")["meta"].is_array());
+  REQUIRE_THROWS_AS(parse_json(nested("meta", 64), "x"), InputError);
+  LimitsGuard guard;
+  InputLimits tight = input_limits();
+  tight.max_json_depth = 3;
+  set_input_limits(tight);
+  REQUIRE_THROWS_WITH(parse_json("{\"a\":{\"b\":{\"c\":[1]}}}", "c.json"),
+                      "c.json: field \"a.b.c\": JSON nested deeper than the limit of 3 levels (InputLimits::max_json_depth)");
+}
+
+TEST_CASE("parse_json: numbers beyond double's range name the field, underflow is a number", "[limits]") {
+  REQUIRE_THROWS_WITH(parse_json("{\"lr\": 1e400}", "c.json"), "c.json: field \"lr\": number out of range: 1e400");
+  REQUIRE_THROWS_WITH(parse_json("{\"w\": [1, -1e400]}", "c.json"), "c.json: field \"w\": number out of range: -1e400");
+  const nlohmann::json j = parse_json("{\"lr\": 1e-400}", "c.json");
+  REQUIRE(j["lr"].get<double>() == 0.0);
+}
+
+TEST_CASE("parse_json: syntax errors give the source, line and column, and size is limited", "[limits]") {
+  REQUIRE_THROWS_WITH(parse_json("{\"a\": 1,\n \"b\": tru}", "c.json"),
+                      Catch::Matchers::StartsWith("c.json: field \"b\": not valid JSON: parse error at line 2, column"));
+  REQUIRE_THROWS_WITH(parse_json("", "c.json"), Catch::Matchers::StartsWith("c.json: not valid JSON: "));
+  LimitsGuard guard;
+  InputLimits tight = input_limits();
+  tight.max_json_bytes = 10;
+  set_input_limits(tight);
+  REQUIRE_THROWS_WITH(parse_json("{\"a\": 12345678}", "c.json"),
+                      "c.json: 15 bytes of JSON exceed the limit of 10 (InputLimits::max_json_bytes)");
+}
+
+TEST_CASE("check_network_size: parameters and activations against their limits", "[limits]") {
+  // 2^20 wide layers: what passed the width check and then died of bad_alloc inside a parallel region.
+  REQUIRE_THROWS_WITH(check_network_size("bcq.json", "vae_hidden", 76, {1 << 20, 1 << 20}, 48, 256),
+                      Catch::Matchers::StartsWith("bcq.json: field \"vae_hidden\": a network of 1099643748400 "
+                                                  "parameters exceeds the limit of 134217728"));
+  REQUIRE_THROWS_WITH(check_network_size("bcq.json", "actor_hidden", 76, {4096}, 12, 1 << 20),
+                      "bcq.json: field \"actor_hidden\": batch size x widest layer = 4294967296 activations exceeds "
+                      "the limit of 268435456 (InputLimits::max_activations)");
+  REQUIRE_NOTHROW(check_network_size("bcq.json", "vae_hidden", 76, {750, 750}, 48, 2560));  // the paper's
+}
+
+TEST_CASE("limit_exceeded names the source, the field and the limit", "[limits]") {
+  REQUIRE_THROWS_WITH(limit_exceeded("logs.jsonl:1", "state_dim", 4294967360.0L, 65536, "max_state_dim"),
+                      "logs.jsonl:1: field \"state_dim\": 4294967360 exceeds the limit of 65536 "
+                      "(InputLimits::max_state_dim)");
+}

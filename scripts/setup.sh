@@ -5,7 +5,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build}"
 
-packages=(cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev)
+# gnuplot-nox: the PNG of `mtf loop` (its true value per day); the library never needs it.
+packages=(cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

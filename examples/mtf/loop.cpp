@@ -1,4 +1,9 @@
 // examples/mtf/loop.cpp — `mtf loop`: the online exploration and daily retraining loop on the simulator.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +15,8 @@
 #include "rl/loop/online_loop.hpp"
 #include "rl/sim/config.hpp"
 #include "rl/sim/stats.hpp"
+
+extern char** environ;
 
 namespace mtf::cli {
 
@@ -26,8 +33,10 @@ iterations_per_day, warm_start, exploration, control_share, noise_share, noise_s
 baseline_action, window_days, reward, replay_capacity, gate, gate_margin, estimator, eval_starts, seed)
 and "simulator" (rl/sim/config.hpp's SimConfig keys). Unknown keys are errors.
 
-Writes into --out: days.jsonl (one JSON object per day), summary.md (a table of the days) and loop.ckpt
-(the loop's state after the last finished day; --resume continues from it with the same bits).)";
+Writes into --out: days.jsonl (one JSON object per day), summary.md (a table of the days), loop.ckpt
+(the loop's state after the last finished day; --resume continues from it with the same bits), and
+true_value.tsv / .gp / .png: the true value of the policy deployed on each day (the last row: the policy the
+last day deployed) beside the best global alpha's with --reference; the PNG when gnuplot is installed.)";
 
 std::string summary_markdown(const std::vector<nlohmann::json>& history, const std::string& command) {
   std::string md = "| day | deployed (serving the day) | true value (95 % CI) | control ADTime | noise ADTime | "
@@ -54,6 +63,77 @@ std::string summary_markdown(const std::vector<nlohmann::json>& history, const s
         "served the day (the deployed one), from the same starts and seeds every day; ADTime is seconds per " +
         "user-day of each group.\n";
   return md;
+}
+
+// gnuplot's single-quoted string: a quote is written twice.
+std::string gnuplot_quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+// OUT/true_value.tsv (day, true value, 95 % half-width) and OUT/true_value.gp, a gnuplot script drawing it
+// beside the best global alpha (a band, when --reference measured it) into OUT/true_value.png. Runs gnuplot
+// when it is on the PATH (scripts/setup.sh installs gnuplot-nox); returns what it did, for the last line.
+// `final_truth` is the true value of the policy deployed after the last day (the row of day history.size()).
+std::string write_true_value_plot(const std::string& out_dir, const std::vector<nlohmann::json>& history,
+                                  const sim::ValueEstimate& final_truth, const nlohmann::json* reference) {
+  std::string tsv = "# day\ttrue_value\tci95\n";
+  char line[256];
+  for (const nlohmann::json& d : history) {
+    std::snprintf(line, sizeof line, "%d\t%.6f\t%.6f\n", d["day"].get<int>(), d["true_value"]["mean"].get<double>(),
+                  d["true_value"]["ci95"].get<double>());
+    tsv += line;
+  }
+  std::snprintf(line, sizeof line, "%zu\t%.6f\t%.6f\n", history.size(), final_truth.mean, 1.96 * final_truth.std_error);
+  tsv += line;
+  const std::string tsv_path = out_dir + "/true_value.tsv", png_path = out_dir + "/true_value.png",
+                    gp_path = out_dir + "/true_value.gp";
+  write_file_atomically(tsv_path, tsv);
+  std::string gp = "set terminal pngcairo size 900,540 font ',11'\nset output " + gnuplot_quoted(png_path) +
+                   "\nset xlabel 'day'\nset ylabel 'true discounted session value'\nset key bottom right\n"
+                   "set grid\nset xtics 1\nset xrange [-0.5:" + std::to_string(history.size()) + ".5]\n";
+  std::string plot = "plot ";
+  if (reference) {
+    const double m = (*reference)["global_alpha"]["true_value"]["mean"].get<double>();
+    const double c = (*reference)["global_alpha"]["true_value"]["ci95"].get<double>();
+    std::snprintf(line, sizeof line, "%.6f", m);
+    std::string mean = line;
+    std::snprintf(line, sizeof line, "%.6f", c);
+    std::string ci = line;
+    plot += "'+' using 1:(" + mean + "-" + ci + "):(" + mean + "+" + ci +
+            ") with filledcurves lc rgb '#d0d0d0' title 'best global alpha (95 % CI)', " + mean +
+            " with lines lc rgb '#606060' dt 2 notitle, ";
+  }
+  plot += gnuplot_quoted(tsv_path) + " using 1:2:3 with yerrorlines lc rgb '#1f77b4' pt 7 title " +
+          "'deployed policy (95 % CI)'\n";
+  write_file_atomically(gp_path, gp + plot);
+  // The PNG is drawn by gnuplot into a temporary name and renamed, so a failed plot never leaves half a file.
+  pid_t pid = 0;
+  std::string script = gp + plot;
+  const std::string tmp_png = png_path + ".tmp";
+  script.replace(script.find(gnuplot_quoted(png_path)), gnuplot_quoted(png_path).size(), gnuplot_quoted(tmp_png));
+  const std::string tmp_gp = gp_path + ".tmp";
+  write_file_atomically(tmp_gp, script);
+  char arg0[] = "gnuplot";
+  std::string arg1 = tmp_gp;
+  char* argv[] = {arg0, arg1.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  int status = -1;
+  const bool spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ) == 0;
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned) waitpid(pid, &status, 0);
+  std::filesystem::remove(tmp_gp);
+  if (spawned && WIFEXITED(status) && WEXITSTATUS(status) == 0 && std::filesystem::exists(tmp_png)) {
+    std::filesystem::rename(tmp_png, png_path);
+    return png_path;
+  }
+  std::error_code ignored;
+  std::filesystem::remove(tmp_png, ignored);
+  return spawned ? "no PNG (gnuplot failed; " + gp_path + " is the script)"
+                 : "no PNG (gnuplot is not installed; run gnuplot " + gp_path + ")";
 }
 
 }  // namespace
@@ -116,9 +196,10 @@ int loop_command(int argc, char** argv) {
     write_file_atomically(days_path, lines);
     write_file_atomically(out_dir + "/summary.md", summary_markdown(loop.history(), command));
   }
+  nlohmann::json reference_json;
+  const sim::ValueEstimate final_truth = loop.true_value(*loop.deployed());
   if (reference) {
     const GlobalAlphaReference ref = search_global_alpha(simulator, loop, loop.sessions_served());
-    const sim::ValueEstimate final_truth = loop.true_value(*loop.deployed());
     const std::vector<double> ones(final_truth.per_rollout.size(), 1.0);
     const sim::PairedComparison cmp = sim::compare_paired(final_truth.per_rollout, ones, ref.truth.per_rollout, ones);
     nlohmann::json j = {{"final_deployed", loop.deployed()->name()},
@@ -130,6 +211,7 @@ int loop_command(int argc, char** argv) {
                         {"loop_sessions", loop.sessions_served()},
                         {"relative", cmp.relative}, {"ci95", {cmp.ci_low, cmp.ci_high}}, {"p_value", cmp.p_value}};
     write_file_atomically(out_dir + "/reference.json", j.dump(2) + "\n");
+    reference_json = j;
     char line[512];
     std::snprintf(line, sizeof line,
                   "\nFinal deployed policy (%s) vs the best global alpha searched with the loop's %lld sessions "
@@ -139,11 +221,13 @@ int loop_command(int argc, char** argv) {
     std::printf("%s", line + 1);
     write_file_atomically(out_dir + "/summary.md", summary_markdown(loop.history(), command) + line);
   }
+  const std::string plot =
+      write_true_value_plot(out_dir, loop.history(), final_truth, reference_json.is_null() ? nullptr : &reference_json);
   const nlohmann::json& last = loop.history().back();
-  std::printf("mtf loop: %d days; the policy of day %d (%s) has true value %.4f ± %.4f; wrote %s, %s/summary.md, %s\n",
+  std::printf("mtf loop: %d days; the policy of day %d (%s) has true value %.4f ± %.4f; wrote %s, %s/summary.md, %s, %s\n",
               loop.day(), last["day"].get<int>(), last["deployed"].get<std::string>().c_str(),
               last["true_value"]["mean"].get<double>(), last["true_value"]["ci95"].get<double>(), days_path.c_str(),
-              out_dir.c_str(), ckpt.c_str());
+              out_dir.c_str(), ckpt.c_str(), plot.c_str());
   return 0;
 }
 

@@ -74,6 +74,8 @@ void LoopConfig::check(const ConfigReader& r) const {
   if (exploration != "random" && noise_share <= 0) r.fail("noise_share", exploration + " exploration needs noise users");
   if (exploration != "noise" && random_share <= 1e-12)
     r.fail("noise_share", exploration + " exploration needs random users (control_share + noise_share < 1)");
+  if (warm_start != "candidate" && warm_start != "deployed" && warm_start != "none")
+    r.fail("warm_start", "expected candidate, deployed or none, got \"" + warm_start + "\"");
   if (baseline_action.size() != std::size_t(kActionDim))
     r.fail("baseline_action", "expected " + std::to_string(kActionDim) + " numbers");
   for (double a : baseline_action)
@@ -225,12 +227,14 @@ const nlohmann::json& OnlineLoop::run_day(std::ostream* progress) {
     return history_.back();
   }
 
-  // Retrain: warm start from the deployed learner, or a fresh one.
+  // Retrain: continue yesterday's candidate, or the deployed learner, or a fresh one (warm_start).
   t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Learner> candidate;
-  if (config_.warm_start && deployed_learner_) candidate = deployed_learner_->clone();
-  else candidate = fresh_learner(config_.warm_start ? mix_seed(config_.seed, "learner")
-                                                    : mix_seed(mix_seed(config_.seed, "learner"), std::uint64_t(d)));
+  if (config_.warm_start == "candidate" && rejected_learner_) candidate = std::move(rejected_learner_);
+  else if (config_.warm_start != "none" && deployed_learner_) candidate = deployed_learner_->clone();
+  else candidate = fresh_learner(config_.warm_start != "none" ? mix_seed(config_.seed, "learner")
+                                                              : mix_seed(mix_seed(config_.seed, "learner"), std::uint64_t(d)));
+  rejected_learner_.reset();
   TrainOptions train_options;
   train_options.iterations = config_.iterations_per_day;
   train_options.log_every = std::max<long long>(1, config_.iterations_per_day);
@@ -264,15 +268,22 @@ const nlohmann::json& OnlineLoop::run_day(std::ostream* progress) {
     }
   }
   gate["decision"] = deploy ? "deployed" : "kept";
-  report["gate"] = gate;
   const double gate_seconds = seconds_since(t0);
+  // The instrument, not the gate: the candidate's true value on the same starts and seeds as pi_d's.
+  t0 = std::chrono::steady_clock::now();
+  const sim::ValueEstimate candidate_truth = true_value(*candidate_policy);
+  gate["candidate_true_value"] = {{"mean", candidate_truth.mean}, {"ci95", 1.96 * candidate_truth.std_error}};
+  report["gate"] = gate;
+  const double candidate_truth_seconds = seconds_since(t0);
   say(std::string(deploy ? "deployed " : "kept ") + (deploy ? name : deployed_->name()));
   if (deploy) {
     deployed_learner_ = std::move(candidate);
     deployed_ = candidate_policy;
+  } else if (config_.warm_start == "candidate") {
+    rejected_learner_ = std::move(candidate);
   }
-  report["seconds"] = {{"serve", serve_seconds}, {"truth", truth_seconds}, {"train", train_seconds},
-                       {"gate", gate_seconds}};
+  report["seconds"] = {{"serve", serve_seconds}, {"truth", truth_seconds + candidate_truth_seconds},
+                       {"train", train_seconds}, {"gate", gate_seconds}};
   history_.push_back(std::move(report));
   ++day_;
   return history_.back();
@@ -327,6 +338,11 @@ void OnlineLoop::save(const std::string& path) const {
     deployed_learner_->save(learner);
     c.put("deployed_learner", learner.to_bytes());
   }
+  if (rejected_learner_) {
+    Checkpoint learner("rejected learner");
+    rejected_learner_->save(learner);
+    c.put("rejected_learner", learner.to_bytes());
+  }
   for (std::size_t k = 0; k < window_.size(); ++k) c.put("window_" + std::to_string(k), session_log_to_bytes(window_[k]));
   std::string histories;
   for (const auto& h : histories_.history) histories.append(reinterpret_cast<const char*>(h.data()), sizeof(float) * h.size());
@@ -347,6 +363,9 @@ void OnlineLoop::load(const std::string& path) {
     learner = load_learner(Checkpoint::from_bytes(c.get("deployed_learner"), path + ": deployed learner"));
     deployed = learner->snapshot(c.meta_at("deployed_name").get<std::string>());
   }
+  std::unique_ptr<Learner> rejected;
+  if (c.has("rejected_learner"))
+    rejected = load_learner(Checkpoint::from_bytes(c.get("rejected_learner"), path + ": rejected learner"));
   std::deque<SessionLog> window;
   const std::size_t n_window = c.meta_at("window_days").get<std::size_t>();
   for (std::size_t k = 0; k < n_window; ++k) {
@@ -364,6 +383,7 @@ void OnlineLoop::load(const std::string& path) {
 
   day_ = day;
   deployed_learner_ = std::move(learner);
+  rejected_learner_ = std::move(rejected);
   deployed_ = deployed;
   window_ = std::move(window);
   histories_ = std::move(histories);

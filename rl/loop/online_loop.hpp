@@ -13,11 +13,13 @@
 //   2. collect  the day's training data: "mixed" takes equal numbers of sessions from the noise and the
 //               random group, "random" (BatchRL-MTF-RE) and "noise" one group only; the day joins a
 //               FIFO window of the last window_days days;
-//   3. retrain  the learner (any registered one) on the window, warm-started from pi_d's learner (or
-//               from scratch), iterations_per_day updates;
+//   3. retrain  the learner (any registered one) on the window, iterations_per_day updates, continuing
+//               yesterday's candidate (or pi_d's learner, or from scratch: warm_start);
 //   4. gate     score the candidate and pi_d with the Conservative-OPEstimator and plain FQE, fit on the
 //               day's logs, and deploy the candidate as pi_{d+1} when the gate's estimate does not fall
-//               below pi_d's by more than gate_margin (relative); otherwise pi_d stays.
+//               below pi_d's by more than gate_margin (relative); otherwise pi_d stays. The candidate's
+//               TRUE value is recorded beside the gate's estimates (never used by the gate): how often
+//               the gate decides right is measured, not assumed.
 // Every random stream derives from the loop's seed and the day (mix_seed), so the loop's state at the end
 // of a day — the day, the deployed learner, the window, the users' histories, the metrics — is all a
 // resume needs: save() writes it atomically, and a resumed loop ends with the same bits.
@@ -44,7 +46,10 @@ struct LoopConfig : JsonConfig<LoopConfig> {
   std::string algo = "bcq";
   nlohmann::json learner = nlohmann::json::object();  // its hyper-parameters; dims come from the simulator
   long long iterations_per_day = 4000;
-  bool warm_start = true;  // retrain from the deployed learner; false: a fresh learner every day
+  // Where each day's retraining starts: "candidate" continues yesterday's candidate whether or not the gate
+  // deployed it (the training lineage never restarts; a rejected day's updates are kept), "deployed" from
+  // the deployed learner (a rejected candidate's updates are dropped), "none" from a fresh learner.
+  std::string warm_start = "candidate";
   // Exploration (section 3.3).
   std::string exploration = "mixed";  // mixed | random | noise: which groups' sessions are training data
   double control_share = 1.0 / 3;     // shares of the users per group; the random group gets the rest
@@ -109,6 +114,8 @@ class OnlineLoop {
   std::shared_ptr<Policy> deployed() const { return deployed_; }
   /// The learner behind deployed(); null while the baseline is deployed.
   const Learner* deployed_learner() const { return deployed_learner_.get(); }
+  /// The last candidate when the gate kept it out (warm_start "candidate" continues from it); else null.
+  const Learner* rejected_learner() const { return rejected_learner_.get(); }
   LoopGroup group_of(int user) const { return LoopGroup(groups_[std::size_t(user)]); }
   const std::vector<nlohmann::json>& history() const { return history_; }
   const LoopConfig& config() const { return config_; }
@@ -137,6 +144,7 @@ class OnlineLoop {
   std::vector<sim::SessionStart> eval_starts_;     // fixed starts of the truth
   int day_ = 0;
   std::unique_ptr<Learner> deployed_learner_;
+  std::unique_ptr<Learner> rejected_learner_;    // the last candidate, when the gate did not deploy it
   std::shared_ptr<Policy> deployed_;
   std::deque<SessionLog> window_;                 // training sessions of the last window_days days
   sim::UserHistories histories_;

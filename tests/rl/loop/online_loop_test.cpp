@@ -201,3 +201,24 @@ TEST_CASE("the global-alpha reference stays within the loop's budget and is meas
   REQUIRE(loop.true_value(baseline).mean == loop.history()[0]["true_value"]["mean"].get<double>());
   REQUIRE_THROWS_WITH(search_global_alpha(small_sim(), loop, 10, 8), Contains("4 sessions per candidate"));
 }
+
+TEST_CASE("warm starts: the candidate lineage continues through rejections, the deployed one restarts",
+          "[loop][warm_start]") {
+  auto iterations = [](const std::string& warm_start, std::vector<std::string>* decisions) {
+    LoopConfig c = tiny_config();
+    c.warm_start = warm_start;
+    OnlineLoop loop(small_sim(), c);
+    std::vector<long long> it;
+    for (int d = 0; d < 4; ++d) {
+      const nlohmann::json& day = loop.run_day();
+      it.push_back(day["training"]["iteration"].get<long long>());
+      if (decisions) decisions->push_back(day["gate"]["decision"].get<std::string>());
+      REQUIRE((loop.rejected_learner() != nullptr) == (warm_start == "candidate" && day["gate"]["decision"] == "kept"));
+    }
+    return it;
+  };
+  std::vector<std::string> decisions;
+  REQUIRE(iterations("candidate", &decisions) == std::vector<long long>{60, 120, 180, 240});
+  REQUIRE(iterations("none", nullptr) == std::vector<long long>{60, 60, 60, 60});
+  WARN("gate decisions of the candidate lineage: " << nlohmann::json(decisions).dump());
+}

@@ -182,6 +182,8 @@ int loop_command(int argc, char** argv) {
   sim_config.validate();
   const LoopConfig config = config_from_json<LoopConfig>(file, source);
 
+  if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
+    throw std::runtime_error(out_dir + ": --out names a file that is not a folder (mtf loop writes several files into --out)");
   std::filesystem::create_directories(out_dir);
   const std::string ckpt = out_dir + "/loop.ckpt", days_path = out_dir + "/days.jsonl";
   const sim::Simulator simulator(sim_config);
@@ -209,8 +211,11 @@ int loop_command(int argc, char** argv) {
     const GlobalAlphaReference ref = search_global_alpha(simulator, loop, loop.sessions_served());
     const std::vector<double> ones(final_truth.per_rollout.size(), 1.0);
     const sim::PairedComparison cmp = sim::compare_paired(final_truth.per_rollout, ones, ref.truth.per_rollout, ones);
+    // Per rollout too: runs of the same seed share the evaluation starts and seeds, so any two of their
+    // final policies can be compared paired (scripts/loop_study_report.py: mixed vs -RE).
     nlohmann::json j = {{"final_deployed", loop.deployed()->name()},
-                        {"final_true_value", {{"mean", final_truth.mean}, {"ci95", 1.96 * final_truth.std_error}}},
+                        {"final_true_value", {{"mean", final_truth.mean}, {"ci95", 1.96 * final_truth.std_error},
+                                              {"per_rollout", final_truth.per_rollout}}},
                         {"global_alpha", {{"action", ref.action},
                                           {"true_value", {{"mean", ref.truth.mean}, {"ci95", 1.96 * ref.truth.std_error}}},
                                           {"sessions_used", ref.sessions_used},

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 namespace mtf {
@@ -141,6 +142,60 @@ void check_network_size(const std::string& source, const std::string& field, std
     throw InputError(source + ": field \"" + field + "\": batch size x widest layer = " + format_number(activations) +
                      " activations exceeds the limit of " + format_number(lim.max_activations) +
                      " (InputLimits::max_activations)");
+}
+
+// ------------------------------------------------------------------------------------ as configuration
+
+namespace {
+// Each field with its name and its own range; one table for both directions.
+template <class Limits, class Visit>
+void limit_fields(Limits& l, Visit&& v) {
+  v("max_json_depth", l.max_json_depth, 100000);
+  v("max_json_bytes", l.max_json_bytes, std::int64_t(1) << 62);
+  v("max_line_bytes", l.max_line_bytes, std::int64_t(1) << 62);
+  v("max_state_dim", l.max_state_dim, std::int64_t(1) << 62);
+  v("max_width", l.max_width, std::int64_t(1) << 62);
+  v("max_network_parameters", l.max_network_parameters, std::int64_t(1) << 62);
+  v("max_activations", l.max_activations, std::int64_t(1) << 62);
+}
+}  // namespace
+
+InputLimits input_limits_from_json(const nlohmann::json& j, const std::string& source, const InputLimits& base) {
+  if (!j.is_object()) throw InputError(source + ": expected a JSON object of limits");
+  InputLimits out = base;
+  std::vector<std::string> known;
+  limit_fields(out, [&](const char* name, auto&, std::int64_t) { known.emplace_back(name); });
+  for (const auto& item : j.items()) {
+    bool found = false;
+    for (const std::string& k : known) found = found || k == item.key();
+    if (!found) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw InputError(source + ": unknown key \"" + item.key() + "\" (known: " + list + ")");
+    }
+  }
+  limit_fields(out, [&](const char* name, auto& field, std::int64_t hi) {
+    if (!j.contains(name)) return;
+    const nlohmann::json& v = j.at(name);
+    // An integer, or a float with an integral value (1e6), in [1, hi]; nothing truncated or wrapped.
+    const bool integral = v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                                                     v.get<double>() == std::floor(v.get<double>()));
+    const long double x = v.is_number_unsigned() ? static_cast<long double>(v.get<std::uint64_t>())
+                          : v.is_number_integer() ? static_cast<long double>(v.get<std::int64_t>())
+                          : v.is_number() ? static_cast<long double>(v.get<double>()) : 0.0L;
+    if (!integral || x < 1 || x > static_cast<long double>(hi))
+      throw InputError(source + ": field \"" + name + "\": expected an integer in [1, " + format_number(hi) +
+                       "], got " + v.dump());
+    field = static_cast<std::remove_reference_t<decltype(field)>>(x);
+  });
+  return out;
+}
+
+nlohmann::json input_limits_to_json(const InputLimits& limits) {
+  nlohmann::json j = nlohmann::json::object();
+  InputLimits copy = limits;
+  limit_fields(copy, [&](const char* name, auto& field, std::int64_t) { j[name] = field; });
+  return j;
 }
 
 }  // namespace mtf

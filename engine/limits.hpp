@@ -37,6 +37,13 @@ struct InputLimits {
 const InputLimits& input_limits();
 void set_input_limits(const InputLimits& limits);
 
+/// Limits from a JSON object with any of InputLimits' field names (e.g. {"max_state_dim": 1024}); the
+/// fields it omits keep `base`'s values. Strict: an unknown key, or a value that is not an integer in
+/// [1, 2^62] (max_json_depth: [1, 100000]), is an InputError naming `source` and the field. This is how
+/// `mtf --limits FILE <command>` raises or lowers them for one run.
+InputLimits input_limits_from_json(const nlohmann::json& j, const std::string& source, const InputLimits& base = {});
+nlohmann::json input_limits_to_json(const InputLimits& limits);
+
 /// A limit exceeded, or malformed JSON; the message names the source, the field and the limit.
 class InputError : public std::runtime_error {
  public:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 18's evidence in one command: `mtf loop --reference` for --days days with mixed, random-only
-# (BatchRL-MTF-RE) and action-noise-only exploration on each seed, --jobs loops at a time with one thread
-# each; then OUT/study.md (a table of every run against the best global alpha of its seed, and the days)
+# (BatchRL-MTF-RE) and action-noise-only exploration on each seed, --jobs loops at a time with --threads
+# threads each (default 2 and 1); then OUT/study.md (a table of every run against the best global alpha of its seed, and the days)
 # and OUT/seed_S.png (the three explorations' true value per day beside that alpha, per seed).
-# Usage: scripts/loop_study.sh [--config FILE] [--days N] [--seeds "1 2 3"] [--jobs J] OUT
+# Usage: scripts/loop_study.sh [--config FILE] [--days N] [--seeds "1 2 3"] [--jobs J] [--threads T] OUT
 # (after scripts/setup.sh; python3 writes the table, gnuplot the figures).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,12 +11,14 @@ config="$here/examples/configs/loop.json"
 days=14
 seeds="1 2 3"
 jobs=2
+threads=1
 while (($#)); do
   case "$1" in
     --config) config="$2"; shift 2 ;;
     --days) days="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
     -*) echo "loop_study.sh: unknown option $1" >&2; exit 2 ;;
     *) out="$1"; shift ;;
   esac
@@ -37,12 +39,12 @@ for seed in $seeds; do
       "$config" "$exploration" "$out/config_$exploration.json"
     resume=""
     [[ -f "$dir/loop.ckpt" ]] && resume="--resume"
-    runs+=("$mtf loop --config $out/config_$exploration.json --seed $seed --days $days --out $dir --reference --threads 1 --quiet $resume > $dir.log 2>&1")
+    runs+=("$mtf loop --config $out/config_$exploration.json --seed $seed --days $days --out $dir --reference --threads $threads --quiet $resume > $dir.log 2>&1")
   done
 done
 start=$SECONDS
 if ((${#runs[@]})); then
   printf '%s\0' "${runs[@]}" | xargs -0 -P "$jobs" -I{} bash -c '{} || { echo "failed: {}" >&2; exit 255; }'
 fi
-echo "[loop_study] ${#runs[@]} runs in $((SECONDS - start)) s ($jobs at a time, one thread each)"
+echo "[loop_study] ${#runs[@]} runs in $((SECONDS - start)) s ($jobs at a time, $threads thread(s) each)"
 python3 "$here/scripts/loop_study_report.py" "$out" $seeds

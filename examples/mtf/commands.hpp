@@ -3,6 +3,12 @@
 // --help return 2 and 0) and returns the process exit status; errors found later are thrown
 // (UsageError → status 2, anything else → 1).
 #pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "rl/loop/online_loop.hpp"
+#include "rl/sim/config.hpp"
 
 namespace mtf::cli {
 
@@ -11,5 +17,10 @@ int inspect_command(int argc, char** argv);
 int train_command(int argc, char** argv);
 int evaluate_command(int argc, char** argv);
 int loop_command(int argc, char** argv);
+int probe_command(int argc, char** argv);
+
+/// `mtf loop`'s config file: LoopConfig's keys and "simulator" (SimConfig's); `seed`, when given,
+/// overrides the file's. An empty path: the defaults.
+std::pair<sim::SimConfig, LoopConfig> read_loop_config(const std::string& config_path, const std::uint64_t* seed);
 
 }  // namespace mtf::cli

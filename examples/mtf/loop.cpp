@@ -145,6 +145,24 @@ std::string write_true_value_plot(const std::string& out_dir, const std::vector<
 
 }  // namespace
 
+std::pair<sim::SimConfig, LoopConfig> read_loop_config(const std::string& config_path, const std::uint64_t* seed) {
+  nlohmann::json file = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
+  const std::string source = config_path.empty() ? "default config" : config_path;
+  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
+  if (seed) file["seed"] = *seed;
+  sim::SimConfig sim_config;
+  if (file.contains("simulator")) {
+    try {
+      sim_config = sim::sim_config_from_json(file["simulator"]);
+    } catch (const std::exception& e) {
+      throw ConfigError(source + ": field \"simulator\": " + e.what());
+    }
+    file.erase("simulator");
+  }
+  sim_config.validate();
+  return {sim_config, config_from_json<LoopConfig>(file, source)};
+}
+
 int loop_command(int argc, char** argv) {
   CLI::App app(kDescription, "mtf loop");
   std::string config_path, out_dir;
@@ -166,21 +184,7 @@ int loop_command(int argc, char** argv) {
   std::string command = "mtf loop";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
 
-  nlohmann::json file = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
-  const std::string source = config_path.empty() ? "default config" : config_path;
-  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
-  if (seed_option->count() > 0) file["seed"] = seed;
-  sim::SimConfig sim_config;
-  if (file.contains("simulator")) {
-    try {
-      sim_config = sim::sim_config_from_json(file["simulator"]);
-    } catch (const std::exception& e) {
-      throw ConfigError(source + ": field \"simulator\": " + e.what());
-    }
-    file.erase("simulator");
-  }
-  sim_config.validate();
-  const LoopConfig config = config_from_json<LoopConfig>(file, source);
+  const auto [sim_config, config] = read_loop_config(config_path, seed_option->count() > 0 ? &seed : nullptr);
 
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
     throw std::runtime_error(out_dir + ": --out names a file that is not a folder (mtf loop writes several files into --out)");

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "engine/json_config.hpp"
+#include "engine/limits.hpp"
 #include "examples/cli/options.hpp"
 
 namespace {
@@ -23,16 +25,37 @@ const Command kCommands[] = {
     {"train", "train a learner (BatchRL-MTF's BCQ, behaviour cloning, ...) on a session log, write a checkpoint", mtf::cli::train_command},
     {"evaluate", "estimate a policy's value offline (Conservative-OPEstimator) on a log's test split", mtf::cli::evaluate_command},
     {"loop", "run the online exploration and daily retraining loop on the simulator", mtf::cli::loop_command},
+    {"probe", "ask a finished loop's critic and the simulator the same questions, per user segment", mtf::cli::probe_command},
 };
 
 void usage(std::FILE* out) {
-  std::fprintf(out, "usage: mtf <command> [options]   (mtf <command> --help for a command's options)\n\ncommands:\n");
+  std::fprintf(out, "usage: mtf [--limits FILE] <command> [options]   (mtf <command> --help for a command's options)\n\n"
+                    "--limits FILE  a JSON object of input limits for this run (engine/limits.hpp's InputLimits:\n"
+                    "               max_json_depth, max_json_bytes, max_line_bytes, max_state_dim, max_width,\n"
+                    "               max_network_parameters, max_activations); omitted ones keep their defaults\n\n"
+                    "commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The one global option: input limits, set before any command reads anything.
+  if (argc >= 2 && std::strcmp(argv[1], "--limits") == 0) {
+    if (argc < 3) {
+      std::fprintf(stderr, "mtf: --limits needs a file\n");
+      return 2;
+    }
+    try {
+      mtf::set_input_limits(mtf::input_limits_from_json(mtf::load_json_file(argv[2]), argv[2]));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mtf: error: %s\n", e.what());
+      return 1;
+    }
+    argv[2] = argv[0];
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -5,6 +5,7 @@
 #include <string>
 
 using namespace mtf;
+using Catch::Matchers::Contains;
 
 namespace {
 // Restores the default limits when a test that changed them ends (even by a failed REQUIRE).
@@ -67,4 +68,29 @@ TEST_CASE("limit_exceeded names the source, the field and the limit", "[limits]"
   REQUIRE_THROWS_WITH(limit_exceeded("logs.jsonl:1", "state_dim", 4294967360.0L, 65536, "max_state_dim"),
                       "logs.jsonl:1: field \"state_dim\": 4294967360 exceeds the limit of 65536 "
                       "(InputLimits::max_state_dim)");
+}
+
+TEST_CASE("limits as configuration: strict keys, integral values in range, omitted ones kept", "[limits]") {
+  const InputLimits base;
+  const InputLimits l = input_limits_from_json({{"max_state_dim", 16}, {"max_width", 1e6}}, "lim.json");
+  REQUIRE(l.max_state_dim == 16);
+  REQUIRE(l.max_width == 1000000);                        // 1e6 is an integer written as a float
+  REQUIRE(l.max_json_depth == base.max_json_depth);       // omitted: the default
+  REQUIRE(input_limits_from_json(input_limits_to_json(l), "round trip").max_state_dim == 16);
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_depth", 3}}, "lim.json"),
+                      Contains("lim.json: unknown key \"max_depth\"") && Contains("max_json_depth"));
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_width", 16.5}}, "lim.json"),
+                      Contains("lim.json: field \"max_width\": expected an integer in [1, "));
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_width", 0}}, "lim.json"), Contains("field \"max_width\""));
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_width", -3}}, "lim.json"), Contains("field \"max_width\""));
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_json_depth", 4294967297LL}}, "lim.json"),
+                      Contains("field \"max_json_depth\": expected an integer in [1, 100000]"));
+  REQUIRE_THROWS_WITH(input_limits_from_json({{"max_width", "big"}}, "lim.json"), Contains("field \"max_width\""));
+  REQUIRE_THROWS_WITH(input_limits_from_json(nlohmann::json::array(), "lim.json"), Contains("expected a JSON object"));
+  // Applied, they bite: nesting of 5 against a configured depth of 3 (the command line's test does the
+  // same for a log's state_dim through `mtf --limits`).
+  LimitsGuard guard;
+  REQUIRE_NOTHROW(parse_json(nested("a", 5), "doc.json"));
+  set_input_limits(input_limits_from_json({{"max_json_depth", 3}}, "lim.json"));
+  REQUIRE_THROWS_WITH(parse_json(nested("a", 5), "doc.json"), Contains("doc.json") && Contains("max_json_depth"));
 }

@@ -213,25 +213,33 @@ std::string Bcq::progress(const UpdateMetrics& m) const {
 
 void bcq_serve(ConditionalVae<float>& vae, Perturbation<float>& actor, TwinCritic<float>& critic, int sampled_actions,
                Tape<float>& t, const float* states, Index count, float* actions, Rng& rng) {
+  // States go through in chunks of kServeChunk: the tape holds count * n rows of every layer, so serving
+  // a whole dataset at once (an estimator scoring 300 k next states) would need gigabytes. A chunk of
+  // 1024 states draws a multiple of 512 normals, the generator's own block, so the noise — and every
+  // action — is bit for bit what one call over all the states gives (rows are independent).
+  constexpr Index kServeChunk = 1024;
   const Index n = sampled_actions, S = vae.spec().state_dim, A = vae.spec().action_dim;
-  t.reset();
-  NoGradScope<float> no_grad(t);
-  // n candidates per state (rows i*n + j); the networks take each state once (*_repeated).
-  const Var s = t.input(states, count, S);  // (count, S)
-  const Var z = t.leaf(count * n, vae.spec().latent_dim);
-  const float clamp_at = float(ConditionalVae<float>::kPriorZClamp);
-  rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
-  t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
-  const Var proposals = vae.decode_repeated(t, s, z, n);              // (count n, A)
-  const Var candidates = actor.forward_repeated(t, s, proposals, n);  // (count n, A)
-  const Var q = critic.q1_repeated(t, s, candidates, n);              // (count n, 1)
-  const auto qv = t.value(q);
-  const auto cv = t.value(candidates);
-  for (Index i = 0; i < count; ++i) {
-    Index best = 0;
-    for (Index j = 1; j < n; ++j)
-      if (qv(i * n + j, 0) > qv(i * n + best, 0)) best = j;
-    std::memcpy(actions + i * A, cv.row(i * n + best).data(), sizeof(float) * std::size_t(A));
+  for (Index first = 0; first < count; first += kServeChunk) {
+    const Index rows = std::min(kServeChunk, count - first);
+    t.reset();
+    NoGradScope<float> no_grad(t);
+    // n candidates per state (rows i*n + j); the networks take each state once (*_repeated).
+    const Var s = t.input(states + first * S, rows, S);  // (rows, S)
+    const Var z = t.leaf(rows * n, vae.spec().latent_dim);
+    const float clamp_at = float(ConditionalVae<float>::kPriorZClamp);
+    rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
+    t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
+    const Var proposals = vae.decode_repeated(t, s, z, n);              // (rows n, A)
+    const Var candidates = actor.forward_repeated(t, s, proposals, n);  // (rows n, A)
+    const Var q = critic.q1_repeated(t, s, candidates, n);              // (rows n, 1)
+    const auto qv = t.value(q);
+    const auto cv = t.value(candidates);
+    for (Index i = 0; i < rows; ++i) {
+      Index best = 0;
+      for (Index j = 1; j < n; ++j)
+        if (qv(i * n + j, 0) > qv(i * n + best, 0)) best = j;
+      std::memcpy(actions + (first + i) * A, cv.row(i * n + best).data(), sizeof(float) * std::size_t(A));
+    }
   }
 }
 

@@ -207,6 +207,28 @@ TEST_CASE("serving returns in-box actions near the VAE's proposals", "[bcq][serv
   REQUIRE(batched.row(0) == single.row(0));
 }
 
+TEST_CASE("serving many states goes in chunks: the same actions as consecutive calls, bounded memory",
+          "[bcq][serving]") {
+  // bcq_serve cuts count states into chunks of 1024 (the tape holds count * n rows otherwise: gigabytes
+  // when an estimator scores a day's next states). Chunks draw whole blocks of the generator, so one call
+  // over 2,600 states gives exactly the actions of three calls over 1,024 + 1,024 + 552 of them.
+  const BcqConfig config = small_config();
+  Bcq bcq(config);
+  const Index count = 2600, S = config.state_dim, A = config.action_dim;
+  Rng fill(5);
+  MatrixR<float> states(count, S);
+  fill.fill_normal(states.data(), std::size_t(states.size()));
+  MatrixR<float> at_once(count, A), in_parts(count, A);
+  Rng r1(11), r2(11);
+  bcq.act(states.data(), count, at_once.data(), r1);
+  for (Index first = 0; first < count; first += 1024) {
+    const Index rows = std::min<Index>(1024, count - first);
+    bcq.act(states.data() + first * S, rows, in_parts.data() + first * A, r2);
+  }
+  REQUIRE(at_once == in_parts);
+  REQUIRE(r1.next_u64() == r2.next_u64());  // and the generator is left in the same state
+}
+
 TEST_CASE("same seed, same bits", "[bcq][determinism]") {
   const BcqConfig config = small_config();
   Bcq a(config), b(config);

@@ -69,11 +69,11 @@ TEST_CASE("float gemm matches a double-precision reference at tile and block edg
           const MatrixR<double> ad = p.a.cast<double>(), bd = p.b.cast<double>();
           gemm_naive<double>(ta, tb, m, n, k, ad.data(), ad.cols(), bd.data(), bd.cols(), ref.data(), n, acc);
           const MatrixR<double> got = p.run(acc, false).cast<double>();
-          const MatrixR<double> eig = [&] {
-            MatrixR<float> c = p.c0;
-            gemm_eigen<float>(ta, tb, m, n, k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), c.data(), n, acc);
-            return MatrixR<double>(c.cast<double>());
-          }();
+          // Not a lambda: C++17 (and clang 14, the ThreadSanitizer build's compiler) cannot capture the
+          // structured bindings m, n, k.
+          MatrixR<float> eig_c = p.c0;
+          gemm_eigen<float>(ta, tb, m, n, k, p.a.data(), p.a.cols(), p.b.data(), p.b.cols(), eig_c.data(), n, acc);
+          const MatrixR<double> eig = eig_c.cast<double>();
           INFO("m=" << m << " n=" << n << " k=" << k << " ta=" << int(ta) << " tb=" << int(tb) << " acc=" << acc);
           // float rounding over k terms of unit-variance products: ~sqrt(k) * 6e-8 relative per element
           const double tol = 1e-6 * std::sqrt(double(k) + 1.0);

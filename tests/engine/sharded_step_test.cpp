@@ -57,13 +57,17 @@ TEST_CASE("a phase's shards cover the minibatch, their gradients are summed in s
   Step step(shards);
   step.attach(p);
   std::vector<Index> covered(M, 0);
+  // Catch's assertions are not thread-safe: each shard records what it saw, checked after the run.
+  std::vector<int> weight_right(std::size_t(shards), 0), tape_right(std::size_t(shards), 0);
   step.run(M, {Step::Phase({{&p, &opt}}, [&](const Step::Shard& s) {
              for (Index r = s.begin; r < s.begin + s.rows; ++r) covered[std::size_t(r)] += 1;
-             REQUIRE(s.weight == float(s.rows) / float(M));
-             REQUIRE(s.tape.gradient_shard() == std::size_t(s.index));
+             weight_right[std::size_t(s.index)] = s.weight == float(s.rows) / float(M);
+             tape_right[std::size_t(s.index)] = s.tape.gradient_shard() == std::size_t(s.index);
              linear_loss(s, p, x);
            })});
   REQUIRE(covered == std::vector<Index>(M, 1));
+  REQUIRE(weight_right == std::vector<int>(std::size_t(shards), 1));
+  REQUIRE(tape_right == std::vector<int>(std::size_t(shards), 1));
   // The same by hand: shard gradients in shard order, summed in that order, one Adam step.
   std::vector<float> g(4, 0.0f);
   std::vector<std::vector<float>> parts;

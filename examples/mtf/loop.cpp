@@ -95,33 +95,29 @@ std::string write_true_value_plot(const std::string& out_dir, const std::vector<
   std::snprintf(line, sizeof line, "%zu\t%.6f\t%.6f\n", history.size(), final_truth.mean, 1.96 * final_truth.std_error);
   tsv += line;
   const std::string tsv_path = out_dir + "/true_value.tsv", png_path = out_dir + "/true_value.png",
-                    gp_path = out_dir + "/true_value.gp";
+                    gp_path = out_dir + "/true_value.gp", tmp_png = png_path + ".tmp", tmp_gp = gp_path + ".tmp";
   write_file_atomically(tsv_path, tsv);
-  std::string gp = "set terminal pngcairo size 900,540 font ',11'\nset output " + gnuplot_quoted(png_path) +
-                   "\nset xlabel 'day'\nset ylabel 'true discounted session value'\nset key bottom right\n"
-                   "set grid\nset xtics 1\nset xrange [-0.5:" + std::to_string(history.size()) + ".5]\n";
   std::string plot = "plot ";
   if (reference) {
+    char band[256];
     const double m = (*reference)["global_alpha"]["true_value"]["mean"].get<double>();
     const double c = (*reference)["global_alpha"]["true_value"]["ci95"].get<double>();
-    std::snprintf(line, sizeof line, "%.6f", m);
-    std::string mean = line;
-    std::snprintf(line, sizeof line, "%.6f", c);
-    std::string ci = line;
-    plot += "'+' using 1:(" + mean + "-" + ci + "):(" + mean + "+" + ci +
-            ") with filledcurves lc rgb '#d0d0d0' title 'best global alpha (95 % CI)', " + mean +
-            " with lines lc rgb '#606060' dt 2 notitle, ";
+    std::snprintf(band, sizeof band, "'+' using 1:(%.6f):(%.6f) with filledcurves lc rgb '#d0d0d0' "
+                  "title 'best global alpha (95 %% CI)', %.6f with lines lc rgb '#606060' dt 2 notitle, ", m - c, m + c, m);
+    plot += band;
   }
   plot += gnuplot_quoted(tsv_path) + " using 1:2:3 with yerrorlines lc rgb '#1f77b4' pt 7 title " +
           "'deployed policy (95 % CI)'\n";
-  write_file_atomically(gp_path, gp + plot);
-  // The PNG is drawn by gnuplot into a temporary name and renamed, so a failed plot never leaves half a file.
+  // The same script twice: the one kept for the user draws OUT/true_value.png; the one run here draws a
+  // temporary that is renamed into place, so a failed plot never leaves half a PNG.
+  auto script = [&](const std::string& png) {
+    return "set terminal pngcairo size 900,540 font ',11'\nset output " + gnuplot_quoted(png) +
+           "\nset xlabel 'day'\nset ylabel 'true discounted session value'\nset key bottom right\n"
+           "set grid\nset xtics 1\nset xrange [-0.5:" + std::to_string(history.size()) + ".5]\n" + plot;
+  };
+  write_file_atomically(gp_path, script(png_path));
+  write_file_atomically(tmp_gp, script(tmp_png));
   pid_t pid = 0;
-  std::string script = gp + plot;
-  const std::string tmp_png = png_path + ".tmp";
-  script.replace(script.find(gnuplot_quoted(png_path)), gnuplot_quoted(png_path).size(), gnuplot_quoted(tmp_png));
-  const std::string tmp_gp = gp_path + ".tmp";
-  write_file_atomically(tmp_gp, script);
   char arg0[] = "gnuplot";
   std::string arg1 = tmp_gp;
   char* argv[] = {arg0, arg1.data(), nullptr};

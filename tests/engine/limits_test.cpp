@@ -27,9 +27,7 @@ TEST_CASE("parse_json refuses deep nesting before building it, naming the field 
   REQUIRE(parse_json(nested("meta", 63), "x")["meta"].is_array());
   REQUIRE_THROWS_AS(parse_json(nested("meta", 64), "x"), InputError);
   LimitsGuard guard;
-  InputLimits tight = input_limits();
-  tight.max_json_depth = 3;
-  set_input_limits(tight);
+  set_input_limits(input_limits_from_json({{"max_json_depth", 3}}, "test"));
   REQUIRE_THROWS_WITH(parse_json("{\"a\":{\"b\":{\"c\":[1]}}}", "c.json"),
                       "c.json: field \"a.b.c\": JSON nested deeper than the limit of 3 levels (InputLimits::max_json_depth)");
 }
@@ -46,9 +44,7 @@ TEST_CASE("parse_json: syntax errors give the source, line and column, and size 
                       Catch::Matchers::StartsWith("c.json: field \"b\": not valid JSON: parse error at line 2, column"));
   REQUIRE_THROWS_WITH(parse_json("", "c.json"), Catch::Matchers::StartsWith("c.json: not valid JSON: "));
   LimitsGuard guard;
-  InputLimits tight = input_limits();
-  tight.max_json_bytes = 10;
-  set_input_limits(tight);
+  set_input_limits(input_limits_from_json({{"max_json_bytes", 10}}, "test"));
   REQUIRE_THROWS_WITH(parse_json("{\"a\": 12345678}", "c.json"),
                       "c.json: 15 bytes of JSON exceed the limit of 10 (InputLimits::max_json_bytes)");
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/atomic_file.hpp"
+#include "engine/json_config.hpp"
 #include "engine/limits.hpp"
 
 namespace mtf {
@@ -97,16 +98,24 @@ nlohmann::json rng_state_to_json(const Rng::State& st) {
 }
 
 Rng::State rng_state_from_json(const nlohmann::json& j, const std::string& context) {
-  try {
-    Rng::State st;
-    st.s = j.at("s").get<std::array<std::uint64_t, 4>>();
-    const auto bits = j.at("cached_normal_bits").get<std::uint64_t>();
-    std::memcpy(&st.cached_normal, &bits, sizeof bits);
-    st.has_cached_normal = j.at("has_cached_normal").get<bool>();
-    return st;
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(context + ": not a generator state: " + e.what());
-  }
+  if (!j.is_object()) throw std::runtime_error(context + ": not a generator state: expected an object, got " + j.dump());
+  const auto field = [&](const char* key) -> const nlohmann::json& {
+    const auto it = j.find(key);
+    if (it == j.end()) throw std::runtime_error(context + ": not a generator state: no field \"" + key + "\"");
+    return *it;
+  };
+  Rng::State st;
+  const nlohmann::json& s = field("s");
+  if (!s.is_array() || s.size() != st.s.size())
+    throw std::runtime_error(context + ": field \"s\": expected 4 unsigned 64-bit integers, got " + s.dump());
+  for (std::size_t i = 0; i < st.s.size(); ++i)
+    st.s[i] = json_integer<std::uint64_t>(s[i], context + ": field \"s\" element " + std::to_string(i));
+  const auto bits = json_integer<std::uint64_t>(field("cached_normal_bits"), context + ": field \"cached_normal_bits\"");
+  std::memcpy(&st.cached_normal, &bits, sizeof bits);
+  const nlohmann::json& has = field("has_cached_normal");
+  if (!has.is_boolean()) throw std::runtime_error(context + ": field \"has_cached_normal\": expected a boolean, got " + has.dump());
+  st.has_cached_normal = has.get<bool>();
+  return st;
 }
 
 }  // namespace mtf

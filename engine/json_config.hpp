@@ -47,6 +47,32 @@ using ConfigError = InputError;
 /// naming the path (and the field, for a number out of range) if it cannot be read or parsed.
 nlohmann::json load_json_file(const std::string& path);
 
+/// Why `v` is not a JSON integer (not 16.9, not 1e3, not 6.7e19) that fits T exactly; empty if it is.
+/// Every integer read from a file goes through this first: nlohmann's get<T>() converts a float or an
+/// out-of-range number to T with undefined behaviour (found by fuzz/checkpoint_fuzz on an RNG state).
+template <class T>
+std::string json_integer_problem(const nlohmann::json& v) {
+  static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>);
+  if (!v.is_number_integer()) return "expected an integer, got " + v.dump();
+  // nlohmann keeps a non-negative integer parsed from text as unsigned, one built in C++ may be signed.
+  const bool negative = !v.is_number_unsigned() && v.get<long long>() < 0;
+  if (negative && std::is_unsigned_v<T>) return "expected a non-negative integer, got " + v.dump();
+  const bool fits = negative ? v.get<long long>() >= static_cast<long long>(std::numeric_limits<T>::min())
+                             : v.get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<T>::max());
+  if (!fits)
+    return "value " + v.dump() + " does not fit a " + std::to_string(8 * sizeof(T)) + "-bit " +
+           (std::is_signed_v<T> ? "signed" : "unsigned") + " integer";
+  return "";
+}
+
+/// `v` as T, checked as above; InputError "<what>: <problem>" otherwise.
+template <class T>
+T json_integer(const nlohmann::json& v, const std::string& what) {
+  const std::string problem = json_integer_problem<T>(v);
+  if (!problem.empty()) throw InputError(what + ": " + problem);
+  return v.get<T>();
+}
+
 class ConfigReader {
  public:
   ConfigReader(const nlohmann::json& object, std::string source) : j_(object), source_(std::move(source)) {
@@ -149,19 +175,10 @@ class ConfigReader {
       }
     }
   }
-  // A JSON integer (not 16.9, not 1e3) that fits T exactly.
   template <class T>
   void check_integer(const std::string& key, const nlohmann::json& v, const std::string& where) const {
-    if (!v.is_number_integer()) fail(key, where + "expected an integer, got " + v.dump());
-    // nlohmann keeps a non-negative integer parsed from text as unsigned, one built in C++ may be signed.
-    const bool negative = !v.is_number_unsigned() && v.get<long long>() < 0;
-    if (negative && std::is_unsigned_v<T>) fail(key, where + "expected a non-negative integer, got " + v.dump());
-    const bool fits = negative ? v.get<long long>() >= static_cast<long long>(std::numeric_limits<T>::min())
-                               : v.get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<T>::max());
-    if (!fits) {
-      fail(key, where + "value " + v.dump() + " does not fit a " + std::to_string(8 * sizeof(T)) + "-bit " +
-                    (std::is_signed_v<T> ? "signed" : "unsigned") + " integer");
-    }
+    const std::string problem = json_integer_problem<T>(v);
+    if (!problem.empty()) fail(key, where + problem);
   }
   nlohmann::json j_;  // a copy: a reader may outlive the object it was given (configs are small)
   std::string source_;

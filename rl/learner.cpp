@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/json_config.hpp"
 #include "rl/registry.hpp"
 
 namespace mtf {
@@ -51,13 +52,12 @@ void Learner::load(const Checkpoint& in) {
   if (!same_hyperparameters(in.meta_at("hyperparameters"), src + ": hyperparameters"))
     throw std::runtime_error(src + ": checkpoint was written with different hyper-parameters: " +
                              in.meta_at("hyperparameters").dump());
-  const nlohmann::json& it = in.meta_at("iteration");
-  if (!it.is_number_integer() || it.get<long long>() < 0)
-    throw std::runtime_error(src + ": checkpoint field \"iteration\" is not a non-negative integer");
+  const long long iteration = json_integer<long long>(in.meta_at("iteration"), src + ": checkpoint field \"iteration\"");
+  if (iteration < 0) throw std::runtime_error(src + ": checkpoint field \"iteration\" is negative");
   const Rng::State rng_state = rng_state_from_json(in.meta_at("rng"), src + ": field \"rng\"");
   load_sections(in);  // all-or-nothing; throws before changing anything
   rng_.set_state(rng_state);
-  iteration_ = it.get<long long>();
+  iteration_ = iteration;
 }
 
 void Learner::save(const std::string& path) const {

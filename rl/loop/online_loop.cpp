@@ -356,7 +356,7 @@ void OnlineLoop::load(const std::string& path) {
   if (config_to_json(config_from_json<LoopConfig>(c.meta_at("config"), path + ": config")) != config_to_json(config_))
     throw std::runtime_error(path + ": the loop was run with another config: " + c.meta_at("config").dump());
   // Read everything before changing anything.
-  const int day = c.meta_at("day").get<int>();
+  const int day = json_integer<int>(c.meta_at("day"), path + ": field \"day\"");
   std::unique_ptr<Learner> learner;
   std::shared_ptr<Policy> deployed = deployed_;
   if (c.has("deployed_learner")) {
@@ -367,7 +367,7 @@ void OnlineLoop::load(const std::string& path) {
   if (c.has("rejected_learner"))
     rejected = load_learner(Checkpoint::from_bytes(c.get("rejected_learner"), path + ": rejected learner"));
   std::deque<SessionLog> window;
-  const std::size_t n_window = c.meta_at("window_days").get<std::size_t>();
+  const auto n_window = json_integer<std::size_t>(c.meta_at("window_days"), path + ": field \"window_days\"");
   for (std::size_t k = 0; k < n_window; ++k) {
     const std::string section = "window_" + std::to_string(k);
     window.push_back(session_log_from_bytes(c.get(section), path + ": " + section));
@@ -379,7 +379,13 @@ void OnlineLoop::load(const std::string& path) {
   histories.history.resize(h.size() / (sizeof(float) * kHistoryFloats));
   for (std::size_t u = 0; u < histories.history.size(); ++u)
     std::memcpy(histories.history[u].data(), h.data() + u * sizeof(float) * kHistoryFloats, sizeof(float) * kHistoryFloats);
-  std::vector<nlohmann::json> history = c.meta_at("history").get<std::vector<nlohmann::json>>();
+  const nlohmann::json& h_json = c.meta_at("history");
+  if (!h_json.is_array() || h_json.size() != static_cast<std::size_t>(day))
+    throw std::runtime_error(path + ": field \"history\": expected one report per day run (" + std::to_string(day) + ")");
+  for (const nlohmann::json& d : h_json)  // sessions_so_far() sums these
+    if (!d.is_object() || !d.contains("sessions") || json_integer<long long>(d["sessions"], path + ": history: field \"sessions\"") < 0)
+      throw std::runtime_error(path + ": field \"history\": a day's report without a session count");
+  std::vector<nlohmann::json> history = h_json.get<std::vector<nlohmann::json>>();
 
   day_ = day;
   deployed_learner_ = std::move(learner);

@@ -47,6 +47,21 @@ TEST_CASE("fractional values are errors for integer fields, never truncated", "[
                       "c.json: field \"hidden\": element 1: expected an integer, got 1e+30");
 }
 
+TEST_CASE("json_integer reads only integers that fit, naming what it read", "[config]") {
+  using nlohmann::json;
+  REQUIRE(json_integer<int>(json::parse("-7"), "f") == -7);
+  REQUIRE(json_integer<std::uint64_t>(json::parse("18446744073709551615"), "f") == 18446744073709551615ull);
+  REQUIRE(json_integer<std::size_t>(json(std::int64_t{3}), "f") == 3);  // signed when built in C++
+  REQUIRE_THROWS_WITH(json_integer<std::uint64_t>(json::parse("6.70455e+19"), "ckpt: field \"s\""),
+                      Catch::Contains("ckpt: field \"s\": expected an integer, got 6.70455e+19"));
+  REQUIRE_THROWS_WITH(json_integer<int>(json::parse("2.0"), "f"), Catch::Contains("expected an integer"));
+  REQUIRE_THROWS_WITH(json_integer<int>(json::parse("\"3\""), "f"), Catch::Contains("expected an integer"));
+  REQUIRE_THROWS_WITH(json_integer<std::size_t>(json::parse("-1"), "f"), Catch::Contains("expected a non-negative integer"));
+  REQUIRE_THROWS_WITH(json_integer<int>(json::parse("2147483648"), "f"), Catch::Contains("does not fit a 32-bit signed"));
+  REQUIRE_THROWS_WITH(json_integer<int>(json::parse("-2147483649"), "f"), Catch::Contains("does not fit a 32-bit signed"));
+  REQUIRE_THROWS_WITH(json_integer<long long>(json::parse("9223372036854775808"), "f"), Catch::Contains("does not fit a 64-bit signed"));
+}
+
 TEST_CASE("widths are limited by InputLimits::max_width", "[config][limits]") {
   REQUIRE_THROWS_WITH(read("{\"hidden\": [1048576]}"),
                       "c.json: field \"hidden\": 1048576 exceeds the limit of 65536 (InputLimits::max_width)");

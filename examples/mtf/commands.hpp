@@ -18,6 +18,11 @@ int train_command(int argc, char** argv);
 int evaluate_command(int argc, char** argv);
 int loop_command(int argc, char** argv);
 int probe_command(int argc, char** argv);
+int baselines_command(int argc, char** argv);
+
+/// The "simulator" object of a command's config file (SimConfig's keys; the defaults when absent), removed
+/// from `file` so the rest can be read strictly; ConfigError naming `source` and the field.
+sim::SimConfig take_simulator_config(nlohmann::json& file, const std::string& source);
 
 /// `mtf loop`'s config file: LoopConfig's keys and "simulator" (SimConfig's); `seed`, when given,
 /// overrides the file's. An empty path: the defaults.

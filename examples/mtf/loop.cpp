@@ -1,22 +1,16 @@
 // examples/mtf/loop.cpp — `mtf loop`: the online exploration and daily retraining loop on the simulator.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
+#include "plot.hpp"
 #include "engine/atomic_file.hpp"
 #include "examples/cli/options.hpp"
 #include "rl/loop/online_loop.hpp"
 #include "rl/sim/config.hpp"
 #include "rl/sim/stats.hpp"
-
-extern char** environ;
 
 namespace mtf::cli {
 
@@ -72,13 +66,6 @@ std::string summary_markdown(const std::vector<nlohmann::json>& history, const s
   return md;
 }
 
-// gnuplot's single-quoted string: a quote is written twice.
-std::string gnuplot_quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
-
 // OUT/true_value.tsv (day, true value, 95 % half-width) and OUT/true_value.gp, a gnuplot script drawing it
 // beside the best global alpha (a band, when --reference measured it) into OUT/true_value.png. Runs gnuplot
 // when it is on the PATH (scripts/setup.sh installs gnuplot-nox); returns what it did, for the last line.
@@ -94,8 +81,7 @@ std::string write_true_value_plot(const std::string& out_dir, const std::vector<
   }
   std::snprintf(line, sizeof line, "%zu\t%.6f\t%.6f\n", history.size(), final_truth.mean, 1.96 * final_truth.std_error);
   tsv += line;
-  const std::string tsv_path = out_dir + "/true_value.tsv", png_path = out_dir + "/true_value.png",
-                    gp_path = out_dir + "/true_value.gp", tmp_png = png_path + ".tmp", tmp_gp = gp_path + ".tmp";
+  const std::string tsv_path = out_dir + "/true_value.tsv";
   write_file_atomically(tsv_path, tsv);
   std::string plot = "plot ";
   if (reference) {
@@ -108,44 +94,16 @@ std::string write_true_value_plot(const std::string& out_dir, const std::vector<
   }
   plot += gnuplot_quoted(tsv_path) + " using 1:2:3 with yerrorlines lc rgb '#1f77b4' pt 7 title " +
           "'deployed policy (95 % CI)'\n";
-  // The same script twice: the one kept for the user draws OUT/true_value.png; the one run here draws a
-  // temporary that is renamed into place, so a failed plot never leaves half a PNG.
-  auto script = [&](const std::string& png) {
+  return render_gnuplot(out_dir + "/true_value.gp", out_dir + "/true_value.png", [&](const std::string& png) {
     return "set terminal pngcairo size 900,540 font ',11'\nset output " + gnuplot_quoted(png) +
            "\nset xlabel 'day'\nset ylabel 'true discounted session value'\nset key bottom right\n"
            "set grid\nset xtics 1\nset xrange [-0.5:" + std::to_string(history.size()) + ".5]\n" + plot;
-  };
-  write_file_atomically(gp_path, script(png_path));
-  write_file_atomically(tmp_gp, script(tmp_png));
-  pid_t pid = 0;
-  char arg0[] = "gnuplot";
-  std::string arg1 = tmp_gp;
-  char* argv[] = {arg0, arg1.data(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  int status = -1;
-  const bool spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ) == 0;
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned) waitpid(pid, &status, 0);
-  std::filesystem::remove(tmp_gp);
-  if (spawned && WIFEXITED(status) && WEXITSTATUS(status) == 0 && std::filesystem::exists(tmp_png)) {
-    std::filesystem::rename(tmp_png, png_path);
-    return png_path;
-  }
-  std::error_code ignored;
-  std::filesystem::remove(tmp_png, ignored);
-  return spawned ? "no PNG (gnuplot failed; " + gp_path + " is the script)"
-                 : "no PNG (gnuplot is not installed; run gnuplot " + gp_path + ")";
+  });
 }
 
 }  // namespace
 
-std::pair<sim::SimConfig, LoopConfig> read_loop_config(const std::string& config_path, const std::uint64_t* seed) {
-  nlohmann::json file = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
-  const std::string source = config_path.empty() ? "default config" : config_path;
-  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
-  if (seed) file["seed"] = *seed;
+sim::SimConfig take_simulator_config(nlohmann::json& file, const std::string& source) {
   sim::SimConfig sim_config;
   if (file.contains("simulator")) {
     try {
@@ -156,6 +114,15 @@ std::pair<sim::SimConfig, LoopConfig> read_loop_config(const std::string& config
     file.erase("simulator");
   }
   sim_config.validate();
+  return sim_config;
+}
+
+std::pair<sim::SimConfig, LoopConfig> read_loop_config(const std::string& config_path, const std::uint64_t* seed) {
+  nlohmann::json file = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
+  const std::string source = config_path.empty() ? "default config" : config_path;
+  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
+  if (seed) file["seed"] = *seed;
+  const sim::SimConfig sim_config = take_simulator_config(file, source);
   return {sim_config, config_from_json<LoopConfig>(file, source)};
 }
 

@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"evaluate", "estimate a policy's value offline (Conservative-OPEstimator) on a log's test split", mtf::cli::evaluate_command},
     {"loop", "run the online exploration and daily retraining loop on the simulator", mtf::cli::loop_command},
     {"probe", "ask a finished loop's critic and the simulator the same questions, per user segment", mtf::cli::probe_command},
+    {"baselines", "train every offline learner on the same logs: Figures 5-6 and each policy's true value", mtf::cli::baselines_command},
 };
 
 void usage(std::FILE* out) {

@@ -16,6 +16,9 @@
 #   THREADS     ["1 2"]          thread counts
 #   PEER_PY     [/usr/bin/python3]  the peer's interpreter (Debian's python3-torch)
 #   SKIP_BUILD  [0]              1 = measure the existing binaries without running cmake --build
+#   SUITES      ["bcq baselines"]  what to compare: bcq = BCQ iterations, the FQE step and BCQ serving
+#                                (../shared/peers/torch_bcq.py); baselines = one update of TD3, UWAC+TD3 and
+#                                CQL+SAC (bench_baselines against ../shared/peers/torch_baselines.py, issue 16)
 # Thread settings: OMP_NUM_THREADS=T for both sides (the peer also gets --threads T, which calls
 # torch.set_num_threads). OMP_WAIT_POLICY (libgomp's, used by both sides: torch and Debian's OpenBLAS-openmp
 # link libgomp) matters with 2 threads and which setting is best depends on the machine's load: on an idle
@@ -37,6 +40,8 @@ REPS=${REPS:-3}
 THREADS=${THREADS:-"1 2"}
 ROUNDS=${ROUNDS:-2}
 PEER_PY=${PEER_PY:-/usr/bin/python3}
+SUITES=${SUITES:-"bcq baselines"}
+want() { case " $SUITES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 OUT=${1:-}
 PEER_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296"
 if [ -n "${OMP_WAIT_POLICY:-}" ]; then WAIT_POLICIES=$OMP_WAIT_POLICY; else WAIT_POLICIES=${WAIT_POLICIES:-"default passive"}; fi
@@ -62,12 +67,16 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
 fi
 BENCH=$BUILD_DIR/bench
-if [ "${SKIP_BUILD:-0}" = 1 ] && [ -x "$BENCH/bench_bcq" ] && [ -x "$BENCH/bench_fqe" ] && [ -x "$BENCH/bench_peak" ]; then
+BINARIES="bench_peak"
+want bcq && BINARIES="$BINARIES bench_bcq bench_fqe"
+want baselines && BINARIES="$BINARIES bench_baselines"
+have_binaries() { for b in $BINARIES; do [ -x "$BENCH/$b" ] || return 1; done; }
+if [ "${SKIP_BUILD:-0}" = 1 ] && have_binaries; then
   log "SKIP_BUILD=1: using the existing binaries in $BENCH"
 else
-  log "building bench_bcq bench_fqe bench_peak in $BUILD_DIR"
-  if ! cmake --build "$BUILD_DIR" --target bench_bcq bench_fqe bench_peak -j"$(nproc)" >&2; then
-    if [ -x "$BENCH/bench_bcq" ] && [ -x "$BENCH/bench_fqe" ] && [ -x "$BENCH/bench_peak" ]; then
+  log "building $BINARIES in $BUILD_DIR"
+  if ! cmake --build "$BUILD_DIR" --target $BINARIES -j"$(nproc)" >&2; then
+    if have_binaries; then
       log "WARNING: the build failed (another edit in progress?); measuring the existing binaries"
     else
       log "the build failed and the benchmark binaries are missing"; exit 1
@@ -83,8 +92,8 @@ if [ ! -x "$PEER_PY" ]; then
   HAVE_PEER=0; PEER_WHY="$PEER_PY not found"
 elif ! "$PEER_PY" -c 'import torch' 2>/dev/null; then
   HAVE_PEER=0; PEER_WHY="$PEER_PY cannot import torch (apt-get install -y python3-torch python3-numpy libopenblas0-openmp)"
-elif [ ! -f "$PEER_DIR/torch_bcq.py" ]; then
-  HAVE_PEER=0; PEER_WHY="$PEER_DIR/torch_bcq.py not found"
+elif [ ! -f "$PEER_DIR/torch_bcq.py" ] || [ ! -f "$PEER_DIR/torch_baselines.py" ]; then
+  HAVE_PEER=0; PEER_WHY="$PEER_DIR/torch_bcq.py or torch_baselines.py not found"
 fi
 if [ $HAVE_PEER = 0 ]; then
   log "SKIPPING the PyTorch peer: $PEER_WHY"
@@ -128,14 +137,16 @@ for b in medians or [b for b in benches if b.get('run_type') == 'iteration']:  #
 PYEOF
 }
 
-# peer <tag> <threads> <args...>: torch_bcq.py, parse "... ms_per_iter=X ..." from its last line.
+# peer <tag> <threads> <args...>: $PEER_SCRIPT (torch_bcq.py unless set), parse "... ms_per_iter=X ..." from
+# its last line.
+PEER_SCRIPT=torch_bcq.py
 peer() {
   local tag=$1 t=$2; shift 2
   [ $HAVE_PEER = 1 ] || return 0
   log "peer: $tag threads=$t wait_policy=$POLICY ($*)"
   local out=$WORK/peer_${tag}_${t}_${POLICY}_$ROUND.txt
   (cd "$PEER_DIR" && GLIBC_TUNABLES=$PEER_TUNABLES OMP_NUM_THREADS=$t \
-     "$PEER_PY" torch_bcq.py --threads "$t" "$@") >"$out" 2>&1 || { log "peer failed:"; cat "$out" >&2; return 0; }
+     "$PEER_PY" "$PEER_SCRIPT" --threads "$t" "$@") >"$out" 2>&1 || { log "peer failed:"; cat "$out" >&2; return 0; }
   local ms gf
   ms=$(tail -n 1 "$out" | sed -n 's/.*ms_per_iter=\([0-9.]*\).*/\1/p')
   gf=$(sed -n 's/^achieved: \([0-9.]*\) GFLOP\/s (convention).*/\1/p' "$out")
@@ -205,18 +216,29 @@ for t in $THREADS; do
   if [ "$t" = 1 ]; then policies=default; else policies=$WAIT_POLICIES; fi
   for pol in $policies; do
   set_policy "$pol"
-  ours bench_bcq 'BM_BcqIteration/reference' reference "$t"
-  peer reference "$t" --which bcq
-  ours bench_bcq 'BM_BcqIteration/medium' medium "$t"
-  peer medium "$t" --which bcq --vae-hidden 256 --actor-hidden 256,256 --critic-hidden 256,256
-  ours bench_bcq 'BM_BcqIteration/tiny' tiny "$t"
-  peer tiny "$t" --which bcq --vae-hidden 64 --actor-hidden 64,64 --critic-hidden 64,64 --iters 200
-  ours bench_fqe 'BM_FqeStep/fqe' fqe "$t"
-  peer fqe "$t" --which fqe
-  # The unsplit step (gradient_shards 1) on one thread: what the default's two shards cost there.
-  if [ "$t" = 1 ]; then ours bench_bcq 'BM_BcqIterationOneShard/' oneshard "$t"; fi
-  ours bench_bcq 'BM_BcqServe' serve "$t"
-  peer_serve "$t"
+  if want bcq; then
+    ours bench_bcq 'BM_BcqIteration/reference' reference "$t"
+    peer reference "$t" --which bcq
+    ours bench_bcq 'BM_BcqIteration/medium' medium "$t"
+    peer medium "$t" --which bcq --vae-hidden 256 --actor-hidden 256,256 --critic-hidden 256,256
+    ours bench_bcq 'BM_BcqIteration/tiny' tiny "$t"
+    peer tiny "$t" --which bcq --vae-hidden 64 --actor-hidden 64,64 --critic-hidden 64,64 --iters 200
+    ours bench_fqe 'BM_FqeStep/fqe' fqe "$t"
+    peer fqe "$t" --which fqe
+    # The unsplit step (gradient_shards 1) on one thread: what the default's two shards cost there.
+    if [ "$t" = 1 ]; then ours bench_bcq 'BM_BcqIterationOneShard/' oneshard "$t"; fi
+    ours bench_bcq 'BM_BcqServe' serve "$t"
+    peer_serve "$t"
+  fi
+  if want baselines; then
+    # One update of each baseline; the peer's TD3 figure also averages its two kinds of update.
+    PEER_SCRIPT=torch_baselines.py
+    for algo in td3 uwac_td3 cql_sac; do
+      ours bench_baselines "BM_LearnerUpdate/$algo/" "$algo" "$t"
+      peer "$algo" "$t" --which "$algo"
+    done
+    PEER_SCRIPT=torch_bcq.py
+  fi
   done
 done
 done
@@ -229,7 +251,7 @@ HEADER="$WORK/header.md"
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; fp32 peak measured by bench_peak ($ISA FMA loop): ${PEAK1} GFLOP/s on 1 thread, ${PEAK2} GFLOP/s on 2 threads."
   echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Each side at its best of $ROUNDS rounds (separate processes, ours then the peer's, interleaved). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}. OMP_WAIT_POLICY at T > 1: each side at its best of [$WAIT_POLICIES] (named in the table; default = unset)."
   if [ $HAVE_PEER = 1 ]; then
-    echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
+    echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py and torch_baselines.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
   else
     echo "Peer: SKIPPED — $PEER_WHY."
   fi
@@ -261,8 +283,11 @@ out = [open(sys.argv[3]).read().rstrip('\n'), '']
 out.append('| config | threads | ours ms/iter | peer ms/iter | ratio ours/peer | our GFLOP/s | peer GFLOP/s | our fraction of peak |')
 out.append('|---|---|---|---|---|---|---|---|')
 for cfg, kind in (('reference', 'BM_BcqIteration'), ('medium', 'BM_BcqIteration'), ('tiny', 'BM_BcqIteration'),
-                  ('fqe', 'BM_FqeStep')):
+                  ('fqe', 'BM_FqeStep'), ('td3', 'BM_LearnerUpdate'), ('uwac_td3', 'BM_LearnerUpdate'),
+                  ('cql_sac', 'BM_LearnerUpdate')):
     for t in threads:
+        if (kind, cfg, t) not in runs and ('peer', cfg, t) not in runs:
+            continue  # a suite that was not run
         o, opol = best(kind, cfg, t, 'ms')
         p, ppol = best('peer', cfg, t, 'ms')
         ours, peer = o and o['ms'], p and p['ms']
@@ -282,6 +307,9 @@ if any(o for _, o, _ in oneshard):
     for cfg, o, p in oneshard:
         ours, peer = o and o['ms'], p and p['ms']
         out.append(f'| {cfg} | 1 | {fmt(ours)} | {fmt(peer)} | {fmt(ours / peer if ours and peer else None)} |')
+if not any(k == 'BM_BcqServe' for k, _, _ in runs):
+    print('\n'.join(out))
+    sys.exit(0)
 out.append('')
 out.append('Serving at the reference sizes (eq. 4: 10 VAE proposals per state, perturbed, argmax Q1), decisions/s:')
 out.append('')

@@ -1,0 +1,34 @@
+# cmake --install <build> --prefix P: the library for other projects (issue 14).
+#
+#   P/include/mtf/{engine,nets,rl,ope}/...   the headers, included as "engine/tape.hpp" etc.
+#   P/lib/libmtf_*.a                          the static libraries
+#   P/lib/cmake/mtf/                          mtfConfig.cmake: find_package(mtf CONFIG REQUIRED) finds
+#                                             Eigen3, OpenMP and nlohmann_json, then defines
+#   mtf::engine  mtf::nets  mtf::data  mtf::sim  mtf::rl  mtf::ope  mtf::loop
+#   mtf::serving  what serving a learned policy needs: the learners (load_learner, snapshot, act) and the
+#                 fusion (alpha_from_action); tests/install builds a consumer against it.
+#
+# The engine's instruction-set flag (-march=native unless MTF_NATIVE=OFF) is part of mtf::engine's
+# interface: a consumer compiles Eigen code that shares objects with the library, so it must use the same
+# flag. Build with -DMTF_NATIVE=OFF for a package other machines can use.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(mtf_exported mtf_engine mtf_nets mtf_data mtf_sim mtf_rl mtf_ope mtf_loop)
+foreach(t IN LISTS mtf_exported)
+  string(REPLACE "mtf_" "" short ${t})
+  set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})
+endforeach()
+add_library(mtf_serving INTERFACE)
+target_link_libraries(mtf_serving INTERFACE mtf_rl mtf_sim)
+set_target_properties(mtf_serving PROPERTIES EXPORT_NAME serving)
+
+install(TARGETS ${mtf_exported} mtf_serving EXPORT mtfTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY engine nets rl ope DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mtf FILES_MATCHING PATTERN "*.hpp")
+install(EXPORT mtfTargets NAMESPACE mtf:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mtf)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mtfConfig.cmake.in ${PROJECT_BINARY_DIR}/mtfConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mtf)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/mtfConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/mtfConfig.cmake ${PROJECT_BINARY_DIR}/mtfConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mtf)

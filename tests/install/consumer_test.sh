@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# tests/install/consumer_test.sh BUILD_DIR SOURCE_DIR CHECKPOINT WORK — installs the built library into
+# WORK/prefix, builds tests/install/consumer against that prefix only (find_package(mtf CONFIG)), and runs
+# it on CHECKPOINT. Fails if any step does.
+set -euo pipefail
+build=$1 src=$2 ckpt=$3 work=$4
+rm -rf "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# Nothing of the source tree is visible to the consumer: it sees the prefix through CMAKE_PREFIX_PATH.
+cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+test ! -e "$work/prefix/include/mtf/engine/tape.cpp"  # headers only
+"$work/consumer/decide_alpha" "$ckpt" 3

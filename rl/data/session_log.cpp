@@ -6,6 +6,12 @@
 // which field it is in, which is what makes its messages precise.
 #include "rl/data/session_log.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -397,38 +403,23 @@ void parse_step_line(LineParser& in, int state_dim, StepLine& line, float* state
 
 }  // namespace
 
-SessionLog parse_session_log(const std::string& text, const std::string& name) {
-  const char* const data = text.data();
-  const char* const end = data + text.size();
-  if (text.empty()) throw SessionLogError(name + ":1: empty file (no header)");
+namespace {
 
-  // The header line (a last line without '\n' is a truncated write).
-  std::int64_t line_no = 0;
-  const char* p = data;
-  auto next_line = [&](const char*& b, const char*& e, bool& terminated) {
-    b = p;
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    terminated = nl != nullptr;
-    e = terminated ? static_cast<const char*>(nl) : end;
-    p = terminated ? e + 1 : end;
-    ++line_no;
-  };
+[[noreturn]] void line_too_long(const std::string& name, std::int64_t line, std::size_t bytes) {
+  throw SessionLogError(name + ":" + std::to_string(line) + ": line of " + std::to_string(bytes) +
+                        " bytes exceeds the limit of " + std::to_string(input_limits().max_line_bytes) +
+                        " (InputLimits::max_line_bytes)");
+}
 
-  // Header. Its JSON is parsed with the engine's limits (a `meta` nested 200,000 deep would otherwise
-  // overflow the stack of every later copy or print of it).
+// The header line (line 1, without its '\n'; `terminated`: it had one). Its JSON is parsed with the
+// engine's limits (a `meta` nested 200,000 deep would otherwise overflow the stack of every later copy
+// or print of it). Sets log.state_dim and log.meta.
+void parse_header(std::string_view line, bool terminated, const std::string& name, SessionLog& log) {
   const InputLimits& limits = input_limits();
-  auto line_too_long = [&](std::int64_t line, std::size_t bytes) {
-    throw SessionLogError(name + ":" + std::to_string(line) + ": line of " + std::to_string(bytes) +
-                          " bytes exceeds the limit of " + std::to_string(limits.max_line_bytes) +
-                          " (InputLimits::max_line_bytes)");
-  };
-  const char *b, *e;
-  bool terminated;
-  next_line(b, e, terminated);
-  if (std::size_t(e - b) > limits.max_line_bytes) line_too_long(1, std::size_t(e - b));
+  if (line.size() > limits.max_line_bytes) line_too_long(name, 1, line.size());
   nlohmann::json header;
   try {
-    header = parse_json(std::string_view(b, std::size_t(e - b)), name + ":1");
+    header = parse_json(line, name + ":1");
   } catch (const InputError& error) {
     throw SessionLogError(error.what());
   }
@@ -442,7 +433,6 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     throw SessionLogError(name + ":1: field \"format\": expected \"" + std::string(kFormat) + "\"");
   if (header_field("version") != kVersion)
     throw SessionLogError(name + ":1: field \"version\": unsupported version " + header["version"].dump());
-  SessionLog log;
   const auto& sd = header_field("state_dim");
   // Read at 64 bits and checked against the limit before it sizes anything: 4294967360 is not 64.
   if (!sd.is_number_integer() || (!sd.is_number_unsigned() && sd.get<std::int64_t>() < 1) || sd == 0)
@@ -462,29 +452,48 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
   if (fb_names != nlohmann::json(kFeedbackNames))
     throw SessionLogError(name + ":1: field \"feedback\": expected the names " + nlohmann::json(kFeedbackNames).dump());
   log.meta = header.value("meta", nlohmann::json::object());
+}
 
-  // Index the step lines, then parse them in parallel straight into their rows (each line is
-  // independent), then run the sequence checks in line order. The first defect by line number wins, so
-  // the message is the same whatever the thread count.
-  //
-  // Memory is sized from the lines, so it is bounded by the text: a valid step line holds at least
-  // 2 bytes per number of its state and action ("0,"). Indexing stops after the first line shorter
-  // than that (it cannot parse, and its error is the one reported), so a small file whose header claims
-  // a huge state_dim never allocates more than a few times its own size.
+// Where one block of step lines stands in the file, and what came before it.
+struct BlockContext {
+  std::int64_t first_line = 2;  // the file line of the block's first byte
+  bool at_eof = true;           // the block ends where the file ends
+  bool have_previous = false;   // a session ended before the block ...
+  std::int64_t previous_id = 0; // ... with this id (ids must increase across blocks too)
+};
+
+// Parses the step lines of [p, end) and appends their sessions to `log` (state_dim set, no rows yet).
+// Every line of a block that is not at the end of the file ends with '\n'; such a block's last session
+// may continue in the next block: its lines are not kept, and the returned pointer is where they start
+// (the caller reads them again with the rest of the session). At the end of the file, the whole text is
+// consumed and an unfinished session or a line without '\n' is an error.
+//
+// The lines are indexed, then parsed in parallel straight into their rows (each line is independent),
+// then the sequence checks run in line order. The first defect by line number wins, so the message is the
+// same whatever the thread count and whatever the block size.
+//
+// Memory is sized from the lines, so it is bounded by the text: a valid step line holds at least 2 bytes
+// per number of its state and action ("0,"). Indexing stops after the first line shorter than that (it
+// cannot parse, and its error is the one reported), so a small file whose header claims a huge
+// state_dim never allocates more than a few times its own size.
+const char* parse_step_block(const char* const begin, const char* const end, const BlockContext& ctx,
+                             const std::string& name, SessionLog& log) {
+  const InputLimits& limits = input_limits();
   const std::size_t min_line = 2 * (std::size_t(log.state_dim) + kActionDim);
   std::vector<const char*> starts;
+  const char* p = begin;
   while (p < end) {
     starts.push_back(p);
     const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
     const char* line_end = nl ? static_cast<const char*>(nl) : end;
     if (std::size_t(line_end - p) > limits.max_line_bytes)
-      line_too_long(line_no + std::int64_t(starts.size()), std::size_t(line_end - p));
+      line_too_long(name, ctx.first_line + std::int64_t(starts.size()) - 1, std::size_t(line_end - p));
     p = nl ? line_end + 1 : end;
     if (std::size_t(line_end - starts.back()) < min_line) break;
   }
-  const bool last_terminated = p > data && p[-1] == '\n';  // of the last indexed line
+  const bool last_terminated = p > begin && p[-1] == '\n';  // of the last indexed line
   const auto rows = static_cast<std::int64_t>(starts.size());
-  const std::int64_t first_line = line_no + 1;  // file line of starts[0]
+  const std::int64_t first_line = ctx.first_line;  // file line of starts[0]
   log.states.resize(static_cast<std::size_t>(rows) * log.state_dim);
   log.actions.resize(static_cast<std::size_t>(rows) * kActionDim);
   log.feedback.resize(static_cast<std::size_t>(rows) * kNumFeedback);
@@ -541,9 +550,11 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     } else {
       if (open_session)
         fail(r, "session", "session " + std::to_string(lines[r - 1].session) + " ended without a step with \"done\": true");
-      if (!log.sessions.empty() && line.session <= log.sessions.back().id)
+      const bool have_previous = !log.sessions.empty() || ctx.have_previous;
+      const std::int64_t previous_id = log.sessions.empty() ? ctx.previous_id : log.sessions.back().id;
+      if (have_previous && line.session <= previous_id)
         fail(r, "session", "ids must increase (got " + std::to_string(line.session) + " after " +
-                               std::to_string(log.sessions.back().id) + ")");
+                               std::to_string(previous_id) + ")");
       if (line.step != 0) fail(r, "step", "expected 0 at the start of a session, got " + std::to_string(line.step));
       if (line.user < 0 || line.user > INT32_MAX) fail(r, "user", "out of range");
       if (line.day < 0 || line.day > INT32_MAX) fail(r, "day", "out of range");
@@ -558,9 +569,130 @@ SessionLog parse_session_log(const std::string& text, const std::string& name) {
     open_session = !line.done;
   }
   if (error_row < rows) throw SessionLogError(error_message);
+  if (open_session && !ctx.at_eof) {  // continues in the next block: handed back
+    const std::int64_t first_row = log.sessions.back().begin;
+    log.sessions.pop_back();
+    log.states.resize(std::size_t(first_row) * log.state_dim);
+    log.actions.resize(std::size_t(first_row) * kActionDim);
+    log.feedback.resize(std::size_t(first_row) * kNumFeedback);
+    return starts[std::size_t(first_row)];
+  }
   if (open_session)
     fail(rows - 1, "done", "the file ends inside session " + std::to_string(lines[rows - 1].session) +
                                " (its last step is not done)");
+  return end;
+}
+
+}  // namespace
+
+SessionLog parse_session_log(const std::string& text, const std::string& name) {
+  if (text.empty()) throw SessionLogError(name + ":1: empty file (no header)");
+  const char* const data = text.data();
+  const char* const end = data + text.size();
+  const void* nl = std::memchr(data, '\n', text.size());
+  const char* header_end = nl ? static_cast<const char*>(nl) : end;
+  SessionLog log;
+  parse_header(std::string_view(data, std::size_t(header_end - data)), nl != nullptr, name, log);
+  parse_step_block(header_end + 1, end, BlockContext{}, name, log);
+  return log;
+}
+
+// ---------------------------------------------------------------------------------------- streaming
+
+SessionLogReader::SessionLogReader(const std::string& path, std::size_t block_bytes)
+    : path_(path), block_bytes_(std::max<std::size_t>(block_bytes, 1)) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw SessionLogError(path + ": cannot open for reading: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    ::close(fd_);
+    throw SessionLogError(path + ": cannot stat: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    throw SessionLogError(path + ": is a directory, not a file");
+  }
+  try {
+    // The header: read until its '\n' (or the end of the file), never more than the line limit allows.
+    std::size_t nl = std::string::npos;
+    while ((nl = buffer_.find('\n')) == std::string::npos && !eof_) {
+      if (buffer_.size() > input_limits().max_line_bytes) line_too_long(path_, 1, buffer_.size());
+      fill(buffer_.size() + (1 << 16));
+    }
+    if (buffer_.empty()) throw SessionLogError(path_ + ":1: empty file (no header)");
+    const std::size_t header_end = nl == std::string::npos ? buffer_.size() : nl;
+    parse_header(std::string_view(buffer_).substr(0, header_end), nl != std::string::npos, path_, header_);
+    buffer_.erase(0, std::min(buffer_.size(), header_end + 1));
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+SessionLogReader::~SessionLogReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+// Reads until the buffer holds `want` bytes or the file ends.
+void SessionLogReader::fill(std::size_t want) {
+  while (!eof_ && buffer_.size() < want) {
+    const std::size_t at = buffer_.size();
+    buffer_.resize(want);
+    const ssize_t r = ::read(fd_, buffer_.data() + at, want - at);
+    if (r < 0) {
+      buffer_.resize(at);
+      if (errno == EINTR) continue;
+      throw SessionLogError(path_ + ": read error: " + std::strerror(errno));
+    }
+    buffer_.resize(at + std::size_t(r));
+    if (r == 0) eof_ = true;
+    bytes_read_ += std::uint64_t(r);
+  }
+}
+
+bool SessionLogReader::next(SessionLog& block) {
+  block.state_dim = header_.state_dim;
+  block.meta = header_.meta;
+  block.sessions.clear();
+  block.states.clear();
+  block.actions.clear();
+  block.feedback.clear();
+  for (std::size_t want = block_bytes_;; want *= 2) {
+    fill(want);
+    if (buffer_.empty() && eof_) return false;
+    // A block is the first `want` bytes cut at a line's end, unless the file ends first; a session longer
+    // than the block makes it grow (memory is bounded by the block size or the longest session).
+    const std::size_t window = std::min(want, buffer_.size());
+    const bool at_eof = eof_ && window == buffer_.size();
+    std::size_t length = window;
+    if (!at_eof) {
+      const std::size_t last_nl = buffer_.rfind('\n', window - 1);
+      if (last_nl == std::string::npos) continue;
+      length = last_nl + 1;
+    }
+    BlockContext ctx;
+    ctx.first_line = next_line_;
+    ctx.at_eof = at_eof;
+    ctx.have_previous = have_previous_;
+    ctx.previous_id = previous_id_;
+    const char* begin = buffer_.data();
+    const char* used = parse_step_block(begin, begin + length, ctx, path_, block);
+    if (block.sessions.empty() && !ctx.at_eof) continue;  // one session longer than the block: read more
+    next_line_ += std::int64_t(std::count(begin, used, '\n'));
+    have_previous_ = true;
+    previous_id_ = block.sessions.back().id;
+    buffer_.erase(0, std::size_t(used - begin));
+    sessions_read_ += std::int64_t(block.sessions.size());
+    return true;
+  }
+}
+
+SessionLog read_session_log(const std::string& path, std::size_t block_bytes) {
+  SessionLogReader reader(path, block_bytes);
+  SessionLog log, block;
+  log.state_dim = reader.state_dim();
+  log.meta = reader.meta();
+  while (reader.next(block)) log.append(block);
   return log;
 }
 
@@ -577,10 +709,6 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-SessionLog read_session_log(const std::string& path) {
-  // Messages name the file as the user gave it.
-  return parse_session_log(read_text(path), path);
-}
 
 // ------------------------------------------------------------------------------------------ binary cache
 

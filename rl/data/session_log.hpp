@@ -67,10 +67,55 @@ class SessionLogError : public std::runtime_error {
 /// give identical bytes. Written through the engine's AtomicFileWriter (`path.tmp.<pid>`,
 /// fsync, rename), so a crash leaves no partial file, and the next write removes a killed one's temporary.
 void write_session_log(const SessionLog& log, const std::string& path);
-/// Strict reader; throws SessionLogError (see above).
-SessionLog read_session_log(const std::string& path);
+/// Strict reader; throws SessionLogError (see above). Reads the file through a SessionLogReader, block by
+/// block (the messages and the result do not depend on the block size).
+SessionLog read_session_log(const std::string& path, std::size_t block_bytes = std::size_t(64) << 20);
 /// The same parser over an in-memory text; `name` stands for the file name in messages.
 SessionLog parse_session_log(const std::string& text, const std::string& name);
+
+/// A log read in blocks of whole sessions, for logs larger than memory: memory is bounded by the block
+/// size (or the longest session, if longer), never by the file. Every check of read_session_log applies,
+/// with the same messages (file, line, field): a defect throws when the block holding it is read, so the
+/// blocks before it have already been handed out — a caller that must be all-or-nothing keeps nothing
+/// until next() has returned false.
+///
+///   SessionLogReader reader("logs.jsonl");
+///   SessionLog block;
+///   while (reader.next(block)) use(block);   // block.sessions in file order; rows from 0 in each block
+class SessionLogReader {
+ public:
+  /// Opens the file and reads its header (SessionLogError naming the file for any defect).
+  explicit SessionLogReader(const std::string& path, std::size_t block_bytes = std::size_t(64) << 20);
+  ~SessionLogReader();
+  SessionLogReader(const SessionLogReader&) = delete;
+  SessionLogReader& operator=(const SessionLogReader&) = delete;
+
+  /// Replaces `block` with the next whole sessions of the file (at least one); false at the end of the
+  /// file. `block.state_dim` and `block.meta` are the header's.
+  bool next(SessionLog& block);
+
+  int state_dim() const { return header_.state_dim; }
+  const nlohmann::json& meta() const { return header_.meta; }
+  const std::string& path() const { return path_; }
+  /// Sessions handed out so far, and bytes read from the file so far.
+  std::int64_t sessions_read() const { return sessions_read_; }
+  std::uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  void fill(std::size_t want);
+
+  std::string path_;
+  std::size_t block_bytes_;
+  int fd_ = -1;
+  bool eof_ = false;
+  std::string buffer_;  // read, not yet handed out (starts at a line's beginning)
+  SessionLog header_;   // state_dim and meta only
+  std::int64_t next_line_ = 2;  // the file line of buffer_'s first byte
+  bool have_previous_ = false;
+  std::int64_t previous_id_ = 0;
+  std::int64_t sessions_read_ = 0;
+  std::uint64_t bytes_read_ = 0;
+};
 
 /// read_session_log with a binary cache beside the file (`path + ".cache"`). The cache records the size
 /// and a 64-bit hash of the JSON text it was built from and a checksum of its own contents; it is used

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <unistd.h>
 
 #include "engine/limits.hpp"
 #include "rl/data/session_log.hpp"
@@ -302,4 +303,102 @@ TEST_CASE("reader: 1e-400 is a number (rounded to 0), 1e400 is not finite", "[da
 
 TEST_CASE("reader: a directory is named as such", "[data][session_log]") {
   REQUIRE_THROWS_WITH(read_session_log("/tmp"), "/tmp: is a directory, not a file");
+}
+
+// ------------------------------------------------------------------------------- the streaming reader
+
+namespace {
+
+// 40 sessions of 1 to 7 steps (ids 0, 2, 4, ...), so blocks of any size cut through sessions.
+std::string longer_text() {
+  std::string text = kHeader;
+  for (int s = 0; s < 40; ++s) {
+    const int steps = 1 + (s * 5) % 7;
+    for (int k = 0; k < steps; ++k) text += step_line(2 * s, k, k + 1 == steps);
+  }
+  return text;
+}
+
+std::string write_temp(const std::string& text, const std::string& name) {
+  const std::string path = "/tmp/mtf_session_log_test_" + std::to_string(::getpid()) + "_" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// The message read_session_log gives for `text` at `block_bytes` ("" when it reads without error).
+std::string message_at(const std::string& path, std::size_t block_bytes) {
+  try {
+    read_session_log(path, block_bytes);
+  } catch (const SessionLogError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the streaming reader gives the same log at every block size", "[data][session_log][stream]") {
+  const std::string text = longer_text();
+  const std::string path = write_temp(text, "valid.jsonl");
+  const std::string whole = session_log_to_bytes(parse_session_log(text, path));
+  for (std::size_t block : {std::size_t(1), std::size_t(97), std::size_t(1000), std::size_t(4096), std::size_t(64) << 20}) {
+    INFO("block " << block);
+    REQUIRE(session_log_to_bytes(read_session_log(path, block)) == whole);
+  }
+  // Block by block: whole sessions in file order, rows from 0, and no block much larger than asked for
+  // (a block grows only to hold one whole session).
+  SessionLogReader reader(path, 1000);
+  SessionLog block;
+  std::int64_t sessions = 0, steps = 0, previous_id = -1;
+  int blocks = 0;
+  while (reader.next(block)) {
+    ++blocks;
+    REQUIRE(!block.sessions.empty());
+    REQUIRE(block.sessions.front().begin == 0);
+    REQUIRE(block.sessions.back().end == block.num_steps());
+    REQUIRE(block.sessions.front().id > previous_id);
+    REQUIRE(block.num_steps() <= 1000 / std::int64_t(step_line(0, 0, false).size()) + 7);
+    previous_id = block.sessions.back().id;
+    sessions += std::int64_t(block.sessions.size());
+    steps += block.num_steps();
+  }
+  REQUIRE(blocks > 10);
+  REQUIRE(sessions == 40);
+  REQUIRE(steps == parse_session_log(text, path).num_steps());
+  REQUIRE(reader.sessions_read() == 40);
+  REQUIRE(reader.bytes_read() == text.size());
+  REQUIRE_FALSE(reader.next(block));  // stays at the end
+  std::remove(path.c_str());
+}
+
+TEST_CASE("the streaming reader reports every defect as the whole-file parser does, at every block size",
+          "[data][session_log][stream]") {
+  const std::string text = longer_text();
+  // Line 60 is inside the file; the edits reach the header, the middle, block boundaries and the end.
+  const std::vector<std::pair<const char*, std::string>> defects = {
+      {"malformed mid-file", edit_line(text, 60, "\"state\":[0.5", "\"state\":[0.5,")},
+      {"NaN", edit_line(text, 33, "0.25]", "nan]")},
+      {"ids not increasing", edit_line(text, 120, "\"session\":", "\"session\":1")},
+      {"a session without done", text.substr(0, text.find("\"done\":true", text.size() / 2)) + "\"done\":false" +
+                                     text.substr(text.find("\"done\":true", text.size() / 2) + 11)},
+      {"truncated last line", text.substr(0, text.size() - 20)},
+      {"last session not done", text.substr(0, text.rfind("{\"session\""))},
+      {"header only, then garbage", std::string(kHeader) + "{\n"},
+      {"bad header", replace_once(text, "\"version\":1", "\"version\":2")},
+      {"empty", ""},
+  };
+  for (const auto& [what, bad] : defects) {
+    const std::string path = write_temp(bad, "bad.jsonl");
+    std::string expected;
+    try {
+      parse_session_log(bad, path);
+    } catch (const SessionLogError& e) {
+      expected = e.what();
+    }
+    INFO(what << ": " << expected);
+    REQUIRE(!expected.empty());
+    for (std::size_t block : {std::size_t(1), std::size_t(97), std::size_t(1000), std::size_t(64) << 20})
+      REQUIRE(message_at(path, block) == expected);
+    std::remove(path.c_str());
+  }
 }

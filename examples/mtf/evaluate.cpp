@@ -21,10 +21,10 @@ Policies: ckpt:PATH (the policy of any learner's checkpoint written by mtf train
 neutral action), random (random exploration), noisy (action noise around the neutral action).)";
 
 // The policy called `name`, and a learner kept alive for it when it comes from a checkpoint.
-std::shared_ptr<Policy> policy_by_name(const std::string& name, const SessionLog& log, const std::string& logs_path) {
+std::shared_ptr<Policy> policy_by_name(const std::string& name, int state_dim, const std::string& logs_path) {
   if (name.rfind("ckpt:", 0) == 0) {
     const std::string path = name.substr(5);
-    const std::unique_ptr<Learner> learner = load_learner_for(path, log.state_dim, kActionDim, logs_path);
+    const std::unique_ptr<Learner> learner = load_learner_for(path, state_dim, kActionDim, logs_path);
     return learner->snapshot(learner->algorithm());
   }
   if (name == "constant") return std::make_shared<ConstantPolicy>(Action{}, "constant (neutral)");
@@ -63,14 +63,15 @@ int evaluate_command(int argc, char** argv) {
   if (steps >= 0) config.steps = steps;
   if (seed_option->count() > 0) config.seed = seed;
 
-  const SessionLog log = read_session_log(logs_path);
-  const DatasetSplit split = split_by_time(log, reward_preset(reward), fraction);
+  // The log in blocks of whole sessions: only its test split (what the estimator fits on) is kept.
+  const int state_dim = SessionLogReader(logs_path).state_dim();
+  const DatasetSplit split = split_file_by_time(logs_path, reward_preset(reward), fraction, [](const TransitionBatch&) {});
   if (split.test.rows() == 0) throw std::runtime_error(logs_path + ": the test split has no transitions");
-  const std::shared_ptr<Policy> policy = policy_by_name(policy_name, log, logs_path);
+  const std::shared_ptr<Policy> policy = policy_by_name(policy_name, state_dim, logs_path);
 
   const MatrixR<float> initial =
       split.test_initial_states.topRows(std::min<Index>(config.initial_states, split.test_initial_states.rows()));
-  ConservativeFqe fqe(config, log.state_dim, kActionDim);
+  ConservativeFqe fqe(config, state_dim, kActionDim);
   fqe.fit(split.test, *policy, quiet || json ? nullptr : &std::cerr);
   const FqeEstimate e = fqe.estimate(initial, *policy);
   if (json) {

@@ -31,11 +31,10 @@ errors. A checkpoint holds the learner's hyper-parameters and the data settings;
 it with exactly those (giving different ones is an error), and may change only the run's keys.)";
 
 // The checkpoint's record of the data it was trained on: the settings and a fingerprint of the split.
-nlohmann::json data_record(const DataSettings& d, const TransitionBatch& train) {
-  std::uint64_t h = 0;
-  for (const MatrixR<float>* m : {&train.state, &train.action, &train.reward, &train.next_state, &train.not_done})
-    h = hash64(m->data(), sizeof(float) * std::size_t(m->size()), h);
-  return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_hash", h}};
+// (The fingerprint is taken transition by transition, so a log read in blocks gives the one the whole log
+// gives; checkpoints written before it held "train_hash", a hash of the whole matrices, and cannot resume.)
+nlohmann::json data_record(const DataSettings& d, const TransitionFingerprint& train) {
+  return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_rows_hash", train.hash()}};
 }
 
 }  // namespace
@@ -69,7 +68,17 @@ int train_command(int argc, char** argv) {
   require_distinct_files("--out", out, {{"--logs", logs_path}, {"--config", config_path}, {"--metrics", metrics_path}});
   require_distinct_files("--metrics", metrics_path, {{"--logs", logs_path}, {"--config", config_path}});
 
-  const SessionLog log = use_cache ? read_session_log_cached(logs_path) : read_session_log(logs_path);
+  // The log's header now (its dimensions fill the config); its sessions are read below, in blocks of
+  // whole sessions, straight into the replay buffer: memory is bounded by the buffer and a block, not by
+  // the file. --cache reads the whole log from its binary cache instead.
+  std::unique_ptr<SessionLog> cached;
+  int log_state_dim = 0;
+  if (use_cache) {
+    cached = std::make_unique<SessionLog>(read_session_log_cached(logs_path));
+    log_state_dim = cached->state_dim;
+  } else {
+    log_state_dim = SessionLogReader(logs_path).state_dim();
+  }
 
   // The settings, as one JSON object read by one strict reader: the learner's keys, the run's and the
   // data's. A resume starts from the checkpoint's hyper-parameters and data settings; a config file's keys
@@ -107,7 +116,7 @@ int train_command(int argc, char** argv) {
     if (!user.is_object()) throw ConfigError(config_path + ": expected a JSON object");
     for (const auto& [key, value] : user.items()) file[key] = value;
   }
-  for (const auto& [key, value] : {std::pair<const char*, long long>{"state_dim", log.state_dim},
+  for (const auto& [key, value] : {std::pair<const char*, long long>{"state_dim", log_state_dim},
                                    {"action_dim", kActionDim}})
     if (!file.contains(key)) file[key] = value;
   if (seed_option->count() > 0) file["seed"] = seed;
@@ -118,14 +127,30 @@ int train_command(int argc, char** argv) {
   const DataSettings data = read_config<DataSettings>(reader);
   std::unique_ptr<Learner> learner = make_learner(algo, reader);
   reader.finish();
-  if (learner->state_dim() != log.state_dim || learner->action_dim() != kActionDim)
+  if (learner->state_dim() != log_state_dim || learner->action_dim() != kActionDim)
     throw ConfigError(source + ": field \"state_dim\"/\"action_dim\" is " + std::to_string(learner->state_dim()) + "/" +
                       std::to_string(learner->action_dim()) + " but " + logs_path + " has states of " +
-                      std::to_string(log.state_dim) + " and actions of " + std::to_string(kActionDim));
+                      std::to_string(log_state_dim) + " and actions of " + std::to_string(kActionDim));
   if (iterations >= 0) run.iterations = iterations;
 
-  const DatasetSplit split = split_by_time(log, reward_preset(data.reward), data.train_fraction);
-  const nlohmann::json record = data_record(data, split.train);
+  ReplayBuffer buffer(int(learner->state_dim()), data.replay_capacity, int(learner->action_dim()));
+  TransitionFingerprint fingerprint;
+  const auto add_train = [&](const TransitionBatch& t) {  // in time order: the FIFO keeps the last ones
+    fingerprint.add(t);
+    buffer.add_all(t);
+  };
+  const RewardWeights weights = reward_preset(data.reward);
+  std::size_t train_sessions = 0;
+  if (cached) {
+    const DatasetSplit split = split_by_time(*cached, weights, data.train_fraction);
+    add_train(split.train);
+    train_sessions = split.train_sessions;
+    cached.reset();
+  } else {
+    train_sessions = split_file_by_time(logs_path, weights, data.train_fraction, add_train, kLogBlockBytes,
+                                        /*keep_test=*/false).train_sessions;
+  }
+  const nlohmann::json record = data_record(data, fingerprint);
   if (resume) {
     std::unique_ptr<Learner> resumed = load_learner(*checkpoint);
     if (resumed->hyperparameters() != learner->hyperparameters())
@@ -138,11 +163,9 @@ int train_command(int argc, char** argv) {
                                record.dump() + "; a resume must use the same log, reward, train fraction and replay capacity");
     learner = std::move(resumed);
   }
-  ReplayBuffer buffer(int(learner->state_dim()), data.replay_capacity, int(learner->action_dim()));
-  buffer.add_all(split.train);
   std::printf("mtf train: %s on %s: %zu training sessions, %lld transitions (replay buffer %lld of %lld); %lld iterations "
               "from iteration %lld; %d threads\n",
-              learner->algorithm().c_str(), logs_path.c_str(), split.train_sessions, (long long)split.train.rows(),
+              learner->algorithm().c_str(), logs_path.c_str(), train_sessions, (long long)fingerprint.rows(),
               (long long)buffer.size(), (long long)buffer.capacity(), run.iterations, learner->iteration(), num_threads());
   std::fflush(stdout);
 

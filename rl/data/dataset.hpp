@@ -9,6 +9,8 @@
 // the simulator can roll out the same starts for the ground truth) for the off-policy estimator.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "rl/data/reward.hpp"
@@ -30,5 +32,28 @@ struct DatasetSplit {
 
 /// First `train_fraction` of the sessions (rounded down) train, the rest test.
 DatasetSplit split_by_time(const SessionLog& log, const RewardWeights& weights, double train_fraction = 0.9);
+
+/// split_by_time over a log file that need not fit in memory (SessionLogReader, blocks of block_bytes):
+/// pass 1 counts the sessions, pass 2 hands the training split's transitions to `on_train`, block by block
+/// in time order (each call's rows follow the previous call's), and keeps the test split whole, as
+/// split_by_time does — the returned split's `train` is empty (and its test split too, with only the
+/// counts, when keep_test is false: a trainer needs neither in memory). A defect in the file throws before
+/// on_train has seen any of it (pass 1 reads the whole file first).
+DatasetSplit split_file_by_time(const std::string& path, const RewardWeights& weights, double train_fraction,
+                                const std::function<void(const TransitionBatch&)>& on_train,
+                                std::size_t block_bytes = kLogBlockBytes, bool keep_test = true);
+
+/// A fingerprint of a training split, transition by transition (state, action, reward, next state,
+/// not_done), so it is the same whether the transitions come in one batch or in blocks.
+class TransitionFingerprint {
+ public:
+  void add(const TransitionBatch& batch);
+  std::uint64_t hash() const { return hash_; }
+  std::int64_t rows() const { return rows_; }
+
+ private:
+  std::uint64_t hash_ = 0;
+  std::int64_t rows_ = 0;
+};
 
 }  // namespace mtf

@@ -58,6 +58,10 @@ struct SessionLog {
   SessionLog subset(const std::vector<std::size_t>& indices) const;
 };
 
+/// The block size of the readers that stream a log (SessionLogReader): large enough that parsing runs at
+/// full speed in parallel, small beside any machine's memory.
+constexpr std::size_t kLogBlockBytes = std::size_t(64) << 20;
+
 class SessionLogError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -69,7 +73,7 @@ class SessionLogError : public std::runtime_error {
 void write_session_log(const SessionLog& log, const std::string& path);
 /// Strict reader; throws SessionLogError (see above). Reads the file through a SessionLogReader, block by
 /// block (the messages and the result do not depend on the block size).
-SessionLog read_session_log(const std::string& path, std::size_t block_bytes = std::size_t(64) << 20);
+SessionLog read_session_log(const std::string& path, std::size_t block_bytes = kLogBlockBytes);
 /// The same parser over an in-memory text; `name` stands for the file name in messages.
 SessionLog parse_session_log(const std::string& text, const std::string& name);
 
@@ -85,7 +89,7 @@ SessionLog parse_session_log(const std::string& text, const std::string& name);
 class SessionLogReader {
  public:
   /// Opens the file and reads its header (SessionLogError naming the file for any defect).
-  explicit SessionLogReader(const std::string& path, std::size_t block_bytes = std::size_t(64) << 20);
+  explicit SessionLogReader(const std::string& path, std::size_t block_bytes = kLogBlockBytes);
   ~SessionLogReader();
   SessionLogReader(const SessionLogReader&) = delete;
   SessionLogReader& operator=(const SessionLogReader&) = delete;

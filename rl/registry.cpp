@@ -4,6 +4,8 @@
 
 #include "rl/bc.hpp"
 #include "rl/bcq.hpp"
+#include "rl/td3.hpp"
+#include "rl/uwac_td3.hpp"
 
 namespace mtf {
 
@@ -12,6 +14,10 @@ const std::vector<LearnerEntry>& learner_registry() {
       {"bcq", "BatchRL-MTF: batch-constrained deep Q-learning (paper Algorithm 1)", &create_learner<Bcq>},
       {"bc", "behaviour cloning: an MLP regressing the logged action (a floor for the baselines)",
        &create_learner<BehaviourCloning>},
+      {"td3", "TD3, offline and unconstrained: twin critics, target smoothing, delayed actor (paper 4.4.1)",
+       &create_learner<Td3>},
+      {"uwac_td3", "UWAC+TD3: TD3 with MC-dropout critics, losses weighted by inverse Q variance (paper 4.4.1)",
+       &create_learner<UwacTd3>},
   };
   return table;
 }

@@ -4,6 +4,7 @@
 
 #include "rl/bc.hpp"
 #include "rl/bcq.hpp"
+#include "rl/cql_sac.hpp"
 
 namespace mtf {
 
@@ -12,6 +13,8 @@ const std::vector<LearnerEntry>& learner_registry() {
       {"bcq", "BatchRL-MTF: batch-constrained deep Q-learning (paper Algorithm 1)", &create_learner<Bcq>},
       {"bc", "behaviour cloning: an MLP regressing the logged action (a floor for the baselines)",
        &create_learner<BehaviourCloning>},
+      {"cql_sac", "CQL+SAC: soft actor-critic with the CQL(H) penalty at a fixed weight (an offline baseline)",
+       &create_learner<CqlSac>},
   };
   return table;
 }

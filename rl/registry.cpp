@@ -6,6 +6,7 @@
 #include "rl/bcq.hpp"
 #include "rl/td3.hpp"
 #include "rl/uwac_td3.hpp"
+#include "rl/cql_sac.hpp"
 
 namespace mtf {
 
@@ -18,6 +19,8 @@ const std::vector<LearnerEntry>& learner_registry() {
        &create_learner<Td3>},
       {"uwac_td3", "UWAC+TD3: TD3 with MC-dropout critics, losses weighted by inverse Q variance (paper 4.4.1)",
        &create_learner<UwacTd3>},
+      {"cql_sac", "CQL+SAC: soft actor-critic with the CQL(H) penalty at a fixed weight (an offline baseline)",
+       &create_learner<CqlSac>},
   };
   return table;
 }

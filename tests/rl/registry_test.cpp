@@ -11,7 +11,7 @@ using namespace mtf;
 using Catch::Matchers::Contains;
 
 TEST_CASE("the registry lists every learner and finds them by name", "[registry]") {
-  REQUIRE(learner_names() == "bcq, bc, td3, uwac_td3");
+  REQUIRE(learner_names() == "bcq, bc, td3, uwac_td3, cql_sac");
   for (const LearnerEntry& e : learner_registry()) {
     INFO(e.name);
     const auto learner = make_learner(e.name, {{"state_dim", 4}, {"action_dim", 2}}, "test");
@@ -20,7 +20,7 @@ TEST_CASE("the registry lists every learner and finds them by name", "[registry]
     REQUIRE(learner->action_dim() == 2);
     REQUIRE(learner->iteration() == 0);
   }
-  REQUIRE_THROWS_WITH(find_learner("td4"), Contains("unknown learner \"td4\" (known: bcq, bc, td3, uwac_td3)"));
+  REQUIRE_THROWS_WITH(find_learner("td4"), Contains("unknown learner \"td4\" (known: bcq, bc, td3, uwac_td3, cql_sac)"));
 }
 
 TEST_CASE("hyper-parameters are strict: unknown keys name the source", "[registry]") {

@@ -182,7 +182,7 @@ TEST_CASE("CQL+SAC iterations and serving allocate nothing after warm-up", "[cql
   REQUIRE(serve.operator_new == 0);
 }
 
-TEST_CASE("CQL+SAC: same seed, same bits; 1 and 2 threads give the same bits", "[cql_sac][determinism][threads]") {
+TEST_CASE("CQL+SAC: same seed, same bits, and 1 and 2 threads give the same bits", "[cql_sac][determinism][threads]") {
   CqlSacConfig config = small_config();
   config.state_dim = 64;
   config.action_dim = 12;
@@ -352,7 +352,7 @@ TEST_CASE("the temperature rises when the policy's entropy is below the target, 
   REQUIRE_THAT(down.alpha, WithinRel(std::exp(-config.alpha_lr), 1e-5));
 }
 
-TEST_CASE("CQL+SAC serves tanh(mean): deterministic, in the box; a snapshot stays put", "[cql_sac][serving]") {
+TEST_CASE("CQL+SAC serves tanh(mean): deterministic, in the box, and a snapshot stays put", "[cql_sac][serving]") {
   const CqlSacConfig config = small_config();
   CqlSac learner(config);
   Rng data(21);

@@ -89,7 +89,7 @@ TEST_CASE("TD3 checkpoint: corrupted and mismatched files are refused, the learn
   test::require_bad_checkpoints_refused<Td3>(small_config(), other, "/tmp/mtf_td3_test_corrupt.ckpt");
 }
 
-TEST_CASE("TD3 serves pi(s): deterministic, in the box; a snapshot does not move when training goes on",
+TEST_CASE("TD3 serves pi(s): deterministic, in the box, and a snapshot does not move when training goes on",
           "[td3][serving]") {
   const Td3Config config = small_config();
   Td3 td3(config);

@@ -27,6 +27,7 @@ const Command kCommands[] = {
     {"loop", "run the online exploration and daily retraining loop on the simulator", mtf::cli::loop_command},
     {"probe", "ask a finished loop's critic and the simulator the same questions, per user segment", mtf::cli::probe_command},
     {"baselines", "train every offline learner on the same logs: Figures 5-6 and each policy's true value", mtf::cli::baselines_command},
+    {"online", "run the BO or ES online baseline in the simulator with the loop's budget of user-days", mtf::cli::online_command},
 };
 
 void usage(std::FILE* out) {

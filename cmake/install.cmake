@@ -4,7 +4,7 @@
 #   P/lib/libmtf_*.a                          the static libraries
 #   P/lib/cmake/mtf/                          mtfConfig.cmake: find_package(mtf CONFIG REQUIRED) finds
 #                                             Eigen3, OpenMP and nlohmann_json, then defines
-#   mtf::engine  mtf::nets  mtf::data  mtf::sim  mtf::rl  mtf::ope  mtf::loop
+#   mtf::engine  mtf::nets  mtf::data  mtf::sim  mtf::rl  mtf::ope  mtf::loop  mtf::online (BO, ES)
 #   mtf::serving  what serving a learned policy needs: the learners (load_learner, snapshot, act) and the
 #                 fusion (alpha_from_action); tests/install builds a consumer against it.
 #
@@ -14,7 +14,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(mtf_exported mtf_engine mtf_nets mtf_data mtf_sim mtf_rl mtf_ope mtf_loop)
+set(mtf_exported mtf_engine mtf_nets mtf_data mtf_sim mtf_rl mtf_ope mtf_loop mtf_online)
 foreach(t IN LISTS mtf_exported)
   string(REPLACE "mtf_" "" short ${t})
   set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})

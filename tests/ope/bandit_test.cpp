@@ -20,8 +20,12 @@ BanditLog small_log(const std::vector<int>& action, const std::vector<double>& r
   BanditLog log;
   log.action = action;
   log.position.assign(action.size(), 0);
-  log.reward = Eigen::Map<const Eigen::VectorXd>(reward.data(), Index(reward.size()));
-  log.propensity = Eigen::Map<const Eigen::VectorXd>(propensity.data(), Index(propensity.size()));
+  // Element by element: GCC 12 warns (-Warray-bounds, a false positive) on Eigen's AVX-512 copy of a
+  // mapped 4-element vector.
+  log.reward.resize(Index(reward.size()));
+  log.propensity.resize(Index(propensity.size()));
+  for (std::size_t i = 0; i < reward.size(); ++i) log.reward[Index(i)] = reward[i];
+  for (std::size_t i = 0; i < propensity.size(); ++i) log.propensity[Index(i)] = propensity[i];
   log.context = MatrixR<float>::Zero(Index(action.size()), 1);
   log.n_actions = n_actions;
   log.n_positions = 1;

@@ -56,7 +56,8 @@ def main():
                 stats[name] = dict(q_end=q_end, q_mid=q_mid, edge=float("nan"), value=float("nan"), diverged=True)
                 continue
             tv = j["true_value"]["mean"]
-            stats[name] = dict(q_end=q_end, q_mid=q_mid, edge=j["edge_share"], value=tv, diverged=False)
+            stats[name] = dict(q_end=q_end, q_mid=q_mid, edge=j["edge_share"], value=tv, diverged=False,
+                               vs_bcq_low=j["vs_bcq"]["ci95"][0] if "vs_bcq" in j else 0.0)
             md.append(f"| {NAMES.get(name, name)} | {tv:.4f} ± {j['true_value']['ci95']:.4f} | {pct(j['vs_behaviour'])} | "
                       f"{pct(j['vs_bcq']) if 'vs_bcq' in j else '—'} | {pct(j['vs_best_global_alpha'])} | "
                       f"{100 * j['edge_share']:.1f} % | {q_end:.3g} ({q_mid:.3g}) | {q_end / tv:.2f} | {j['seconds']:.0f} |")
@@ -101,7 +102,13 @@ def main():
 
     def bcq_best(s, _):
         order = sorted((k for k in s if not s[k]["diverged"]), key=lambda k: -s[k]["value"])
-        return (order[0] == "bcq", "true-value order: " + " > ".join(NAMES.get(k, k) for k in order))
+        above = [k for k in order if k != "bcq" and s[k]["vs_bcq_low"] > 0]  # significantly above BCQ
+        text = "true-value order: " + " > ".join(NAMES.get(k, k) for k in order)
+        if order[0] == "bcq":
+            return True, text
+        if not above:
+            return True, text + f"; none significantly above BCQ (paired 95 % CI of the difference includes 0)"
+        return False, text + "; significantly above BCQ: " + ", ".join(NAMES.get(k, k) for k in above)
 
     md += ["## The paper's claims, checked", "",
            "| claim (paper 4.4.1) | rule | result per seed |", "|---|---|---|",
@@ -110,7 +117,7 @@ def main():
            f"| UWAC+TD3 reduces but does not remove the extrapolation error | UWAC's final Q and edge share ≤ TD3's, and (its Q > 1.25× BCQ's or its edge share > 2× the logged) | {rule_rows(uwac_between)} |",
            f"| CQL+SAC is stable | final Q1 within 25 % of its mid-run value | {rule_rows(stable('cql_sac'))} |",
            f"| BCQ is stable | final Q1 within 25 % of its mid-run value | {rule_rows(stable('bcq'))} |",
-           f"| BatchRL-MTF has the highest true value of the learners | order by true value | {rule_rows(bcq_best)} |", ""]
+           f"| BatchRL-MTF has the highest true value of the learners | highest by true value, or no learner significantly above it (paired) | {rule_rows(bcq_best)} |", ""]
     with open(f"{out}/study.md", "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))

@@ -1,7 +1,7 @@
 // rl/cql_sac.hpp — the CQL+SAC baseline (paper section 4.4; SPEC section 4): Soft Actor-Critic
 // (Haarnoja et al. 2018, the version with the learned temperature) with the CQL(H) regularizer of Kumar
 // et al. 2020 on its twin critics. It computes what CQLSAC.train_step of the PyTorch speed peer
-// (/work/shared/peers/torch_baselines.py) computes, in the same order, on a minibatch (s, a, r, s', nd):
+// (../shared/peers/torch_baselines.py) computes, in the same order, on a minibatch (s, a, r, s', nd):
 //   1. temperature: J(alpha) = -mean(log_alpha * (log pi(a~|s) + H)),  a~ ~ pi(s) (no gradient to the actor),
 //      H = target entropy (-A by default); Adam on log_alpha (starting at 0, alpha = 1).
 //   2. actor, with alpha = exp(log_alpha) just updated: mean(alpha log pi(a~|s) - min(Q1, Q2)(s, a~)), the

@@ -3,7 +3,7 @@
 // 4.4.1 (SPEC section 4), trained on the logged transitions only.
 //
 // One train_iteration() on a minibatch (s, a, r, s', not_done), in the order of the PyTorch peer's
-// TD3.train_step (/work/shared/peers/torch_baselines.py) and of Fujimoto's reference code:
+// TD3.train_step (../shared/peers/torch_baselines.py) and of Fujimoto's reference code:
 //   1. critics Q1, Q2: regress on y = r + gamma * not_done * min(Q'1, Q'2)(s', a~'),
 //      a~' = clamp(pi'(s') + clamp(policy_noise * eps, +-noise_clip), -1, 1), eps ~ N(0, 1)
 //      (target policy smoothing, in action units: actions live in [-1, 1]);

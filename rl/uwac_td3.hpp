@@ -3,7 +3,7 @@
 // 4.4.1 (SPEC section 4: MC-dropout critics, losses weighted by the inverse variance of the target Q).
 //
 // What one iteration computes — exactly the PyTorch peer's TD3.train_step with uwac=True
-// (/work/shared/peers/torch_baselines.py), at its T = 10, beta = 0.8, clip 1.5:
+// (../shared/peers/torch_baselines.py), at its T = 10, beta = 0.8, clip 1.5:
 //   * the critics have dropout (p = dropout) after each hidden layer's ReLU (nets/dropout_critic.hpp);
 //   * target: a~' as in TD3 (one smoothing noise per next state), then T dropout samples of
 //     min(Q'1, Q'2)(s', a~') from the TARGET critics with dropout on (the peer calls critic_t.train());

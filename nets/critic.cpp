@@ -4,19 +4,17 @@
 
 namespace mtf {
 
-namespace {
-MlpSpec q_spec(const CriticSpec& s) {
+MlpSpec critic_head_spec(const CriticSpec& s) {
   if (s.state_dim <= 0 || s.action_dim <= 0 || s.hidden.empty())
     throw std::invalid_argument("CriticSpec: dims must be positive, hidden non-empty");
   std::vector<Index> widths = s.hidden;
   widths.push_back(1);
   return MlpSpec{s.state_dim + s.action_dim, widths, Activation::Relu, Activation::Identity};
 }
-}  // namespace
 
 template <class T>
 QNetwork<T>::QNetwork(const CriticSpec& spec, Rng& rng)
-    : spec_(spec), mlp_(params_, "q", q_spec(spec)) {
+    : spec_(spec), mlp_(params_, "q", critic_head_spec(spec)) {
   mlp_.init(params_, rng);
 }
 
@@ -32,7 +30,7 @@ Var QNetwork<T>::forward_repeated(Tape<T>& tape, Var state, Var action, Index n,
 
 template <class T>
 TwinCritic<T>::TwinCritic(const CriticSpec& spec, Rng& rng)
-    : spec_(spec), mlp1_(params_, "q1", q_spec(spec)), mlp2_(params_, "q2", q_spec(spec)) {
+    : spec_(spec), mlp1_(params_, "q1", critic_head_spec(spec)), mlp2_(params_, "q2", critic_head_spec(spec)) {
   mlp1_.init(params_, rng);
   mlp2_.init(params_, rng);
 }

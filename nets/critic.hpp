@@ -17,6 +17,10 @@ struct CriticSpec {
   std::vector<Index> hidden = {400, 300};
 };
 
+/// One Q head: [S+A -> hidden... -> 1], ReLU hidden, identity output (the critics here and in
+/// nets/dropout_critic.hpp). Throws std::invalid_argument for non-positive dims or no hidden layer.
+MlpSpec critic_head_spec(const CriticSpec& spec);
+
 template <class T>
 class QNetwork {
  public:

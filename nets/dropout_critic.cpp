@@ -30,20 +30,10 @@ void fill_dropout_mask(float* out, std::size_t n, double p, Rng& rng) {
   if (n % 2 != 0) out[n - 1] = (bits(pairs) & 0xffffffffu) < threshold ? 0.0f : kept;
 }
 
-namespace {
-// TwinCritic's head: [S+A -> hidden... -> 1], ReLU hidden, identity output (nets/critic.cpp).
-MlpSpec head_spec(const CriticSpec& s) {
-  if (s.state_dim <= 0 || s.action_dim <= 0 || s.hidden.empty())
-    throw std::invalid_argument("CriticSpec: dims must be positive, hidden non-empty");
-  std::vector<Index> widths = s.hidden;
-  widths.push_back(1);
-  return MlpSpec{s.state_dim + s.action_dim, widths, Activation::Relu, Activation::Identity};
-}
-}  // namespace
 
 template <class T>
 DropoutTwinCritic<T>::DropoutTwinCritic(const CriticSpec& spec, Rng& rng)
-    : spec_(spec), mlp1_(params_, "q1", head_spec(spec)), mlp2_(params_, "q2", head_spec(spec)) {
+    : spec_(spec), mlp1_(params_, "q1", critic_head_spec(spec)), mlp2_(params_, "q2", critic_head_spec(spec)) {
   mlp1_.init(params_, rng);  // the order of TwinCritic's: the same seed gives the same weights
   mlp2_.init(params_, rng);
 }

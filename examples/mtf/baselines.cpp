@@ -234,7 +234,6 @@ int baselines_command(int argc, char** argv) {
   const BaselinesConfig config = config_from_json<BaselinesConfig>(file, source);
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
     throw std::runtime_error(out_dir + ": --out names a file that is not a folder (mtf baselines writes several files into --out)");
-  std::filesystem::create_directories(out_dir);
   std::ostream* progress = quiet ? nullptr : &std::cout;
 
   // 1. The logs: mixed exploration around the neutral alpha, as the main example's.
@@ -265,12 +264,17 @@ int baselines_command(int argc, char** argv) {
   std::map<std::string, std::map<long long, std::pair<double, double>>> q_curves;
   std::map<std::string, std::shared_ptr<Policy>> learned;
   nlohmann::json training = nlohmann::json::object();
+  // Every learner is built (its hyper-parameters checked) before anything is written.
+  std::vector<std::pair<std::string, std::unique_ptr<Learner>>> learners;
   for (const auto& [name, given] : config.learners.items()) {
     nlohmann::json hyper = given;
     hyper["state_dim"] = simulator.state_dim();
     hyper["action_dim"] = kActionDim;
     hyper["seed"] = mix_seed(config.seed, "learner " + name);
-    std::unique_ptr<Learner> learner = make_learner(name, hyper, source + ": learners: " + name);
+    learners.emplace_back(name, make_learner(name, hyper, source + ": learners: " + name));
+  }
+  std::filesystem::create_directories(out_dir);
+  for (auto& [name, learner] : learners) {
     const std::string metrics_path = out_dir + "/metrics_" + name + ".jsonl";
     std::filesystem::remove(metrics_path);  // the trainer appends
     TrainOptions options;

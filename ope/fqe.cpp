@@ -23,6 +23,9 @@ ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index
 // Algorithm 2, lines 3-6 on one minibatch, then the periodic target refresh.
 FqeStats ConservativeFqe::step(const TransitionBatch& batch, const MatrixR<float>& policy_actions,
                                const MatrixR<float>& policy_next_actions) {
+  // The logsumexp penalty draws uniform actions on the shards' generators; the linear one draws nothing
+  // (and so keeps the bits it had before the variant existed).
+  if (config_.penalty == "logsumexp") step_.reseed(rng_);
   step_.run(batch.rows(), {Step::Phase({{&q_->params(), &opt_}}, [&](const Step::Shard& s) {
               loss(s, batch, policy_actions, policy_next_actions);
             })});
@@ -48,19 +51,33 @@ void ConservativeFqe::loss(const Step::Shard& sh, const TransitionBatch& batch, 
     y = ops::add(t, t.input(batch.reward.data() + b, m, 1),
                  ops::scale(t, ops::mul(t, t.input(batch.not_done.data() + b, m, 1), q_next), float(config_.gamma)));
   }
-  // Q(s, a) and Q(s, pi_e(s)) in one pass over 2m rows: row 2i pairs state i with its logged action,
-  // row 2i+1 with the evaluated policy's. The state's share of the first layer is computed once per
-  // state (QNetwork::forward_repeated), and the pass's GEMMs are twice as tall.
-  const Var actions = t.leaf(2 * m, A);  // (2m, A), constant: no gradient flows to the actions
+  if (config_.bound_targets) y = ops::clamp(t, y, return_lo_, return_hi_);  // a constant: no gradient either way
+  // Q(s, a), Q(s, pi_e(s)) (and for logsumexp N uniform actions) in one pass over (2 + N) m rows: row
+  // (2 + N) i pairs state i with its logged action, the next row with the evaluated policy's, then the
+  // uniform ones. The state's share of the first layer is computed once per state
+  // (QNetwork::forward_repeated), and the pass's GEMMs are that much taller.
+  const bool soft = config_.penalty == "logsumexp";
+  const Index per_state = soft ? 2 + config_.penalty_samples : 2;
+  const Var actions = t.leaf(per_state * m, A);  // ((2 + N) m, A), constant: no gradient flows to the actions
   for (Index i = 0; i < m; ++i) {
-    t.value(actions).row(2 * i) = batch.action.row(b + i);
-    t.value(actions).row(2 * i + 1) = policy_actions.row(b + i);
+    t.value(actions).row(per_state * i) = batch.action.row(b + i);
+    t.value(actions).row(per_state * i + 1) = policy_actions.row(b + i);
+    for (Index j = 2; j < per_state; ++j)
+      for (Index d = 0; d < A; ++d) t.value(actions)(per_state * i + j, d) = float(sh.rng.uniform(-1.0, 1.0));
   }
   const Var states = t.input(batch.state.data() + b * S, m, S);
-  const Var q_pairs = ops::reshape(t, q_->forward_repeated(t, states, actions, 2), m, 2);
-  const Var q_data = ops::slice_cols(t, q_pairs, 0, 1);  // Q(s, a)       (m, 1)
-  const Var q_pi = ops::slice_cols(t, q_pairs, 1, 1);    // Q(s, pi_e(s)) (m, 1)
-  const Var penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
+  const Var q_rows = ops::reshape(t, q_->forward_repeated(t, states, actions, per_state), m, per_state);
+  const Var q_data = ops::slice_cols(t, q_rows, 0, 1);  // Q(s, a)       (m, 1)
+  Var penalty;
+  if (soft) {
+    // log-mean-exp over pi_e(s) and the uniform actions: logsumexp - log(N + 1)    (m, 1)
+    const Index k = per_state - 1;
+    const Var lse = ops::group_logsumexp(t, ops::reshape(t, ops::slice_cols(t, q_rows, 1, k), m * k, 1), k);
+    penalty = ops::sub(t, ops::affine(t, ops::mean(t, lse), 1.0f, -float(std::log(double(k)))), ops::mean(t, q_data));
+  } else {
+    const Var q_pi = ops::slice_cols(t, q_rows, 1, 1);  // Q(s, pi_e(s)) (m, 1)
+    penalty = ops::sub(t, ops::mean(t, q_pi), ops::mean(t, q_data));
+  }
   const Var td = ops::scale(t, ops::mse(t, q_data, y), 0.5f);
   const Var loss = ops::scale(t, ops::add(t, ops::scale(t, penalty, float(config_.alpha)), td), w);
   t.backward(loss);
@@ -80,10 +97,23 @@ void ConservativeFqe::fit(const TransitionBatch& data, Policy& policy, std::ostr
   fit(data, pi_s, pi_next, progress);
 }
 
+void ConservativeFqe::set_return_bounds(float lo, float hi) {
+  if (!(lo <= hi)) throw std::invalid_argument("ConservativeFqe::set_return_bounds: lo > hi");
+  return_lo_ = lo;
+  return_hi_ = hi;
+}
+
 void ConservativeFqe::fit(const TransitionBatch& data, const MatrixR<float>& policy_actions,
                           const MatrixR<float>& policy_next_actions, std::ostream* progress) {
   const Index n = data.rows();
   if (n == 0) throw std::invalid_argument("ConservativeFqe::fit: no transitions");
+  if (config_.bound_targets) {
+    // Any policy's discounted return lies in [min(0, r_min), max(0, r_max)] / (1 - gamma) when every
+    // reward lies in [r_min, r_max] and sessions may end at any step.
+    const double scale = config_.gamma < 1 ? 1.0 / (1.0 - config_.gamma) : std::numeric_limits<double>::infinity();
+    set_return_bounds(float(std::min(0.0, double(data.reward.minCoeff())) * scale),
+                      float(std::max(0.0, double(data.reward.maxCoeff())) * scale));
+  }
   if (data.state_dim() != state_dim_ || data.action_dim() != action_dim_)
     throw std::invalid_argument("ConservativeFqe::fit: data have state/action dims " +
                                 std::to_string(data.state_dim()) + "/" + std::to_string(data.action_dim()) +
@@ -138,7 +168,7 @@ Eigen::ArrayXd ConservativeFqe::estimate_per_state(const MatrixR<float>& initial
     tape_.reset();
     NoGradScope<float> no_grad(tape_);
     const Var q = q_->forward(tape_, tape_.input(initial_states), tape_.input(actions));
-    per_state += tape_.value(q).col(0).cast<double>().array();
+    per_state += tape_.value(q).col(0).cast<double>().array().cwiseMax(return_lo_).cwiseMin(return_hi_);
   }
   return per_state / double(reps);
 }

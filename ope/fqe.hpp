@@ -6,10 +6,19 @@
 //                                                                            s' the paper's typo drops)
 //   loss   = alpha * (mean Q(s, pi_e(s)) - mean Q(s, a)) + 1/2 mean (Q(s, a) - y)^2      (minimized)
 // and Q_target is refreshed every target_period steps (hard copy by default). alpha = 0 is plain FQE.
+// Two variants of issue 17, by configuration:
+//   penalty "logsumexp" (CQL(H), Kumar et al. 2020, eq. 4 with a uniform proposal):
+//     penalty = mean_s log( 1/(N+1) sum_{a' in {pi_e(s), u_1..u_N}} exp Q(s, a') ) - mean Q(s, a),
+//     u_j ~ U[-1, 1]^A from the shard's generator: a soft maximum over the whole box, so every action
+//     the data does not support is pushed down, not only the evaluated policy's;
+//   bound_targets: y and the estimates are clamped to the feasible discounted-return range
+//     [min(0, r_min), max(0, r_max)] / (1 - gamma) of the fitted data's rewards, so an extrapolating Q
+//     cannot bootstrap itself beyond what any policy could earn.
 // The estimate is V-hat(pi_e) = mean over n initial states s0 of mean_j Q(s0, a_j), a_j ~ pi_e(s0)
 // (eq. 9). The estimator sees the policy only through the simulator's Policy interface.
 #pragma once
 #include <iosfwd>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -68,6 +77,8 @@ class ConservativeFqe {
   /// Eq. 9 on the given initial states (n, S): mean over states of the mean Q over estimate_samples
   /// actions drawn from the policy.
   FqeEstimate estimate(const MatrixR<float>& initial_states, Policy& policy);
+  /// Sets the clamp range of bound_targets (fit() sets it from its data's rewards).
+  void set_return_bounds(float lo, float hi);
   /// Per initial state: the mean over estimate_samples actions of Q(s0, a), a ~ pi_e(s0). V-hat is their mean.
   Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy);
 
@@ -89,6 +100,7 @@ class ConservativeFqe {
             const MatrixR<float>& policy_next_actions);
   Step step_;
   Tape<float> tape_;  // estimates
+  float return_lo_ = -std::numeric_limits<float>::infinity(), return_hi_ = std::numeric_limits<float>::infinity();
   long long steps_ = 0;
   FqeStats last_;
   double seconds_ = 0;

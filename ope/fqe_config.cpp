@@ -6,6 +6,8 @@ namespace mtf {
 
 void FqeConfig::check(const ConfigReader& r) const {
   check_gradient_shards(r, gradient_shards, batch_size);
+  if (penalty != "linear" && penalty != "logsumexp")
+    r.fail("penalty", "expected linear or logsumexp, got \"" + penalty + "\"");
   // The input width is the log's (unknown here; ConservativeFqe checks again with it): the hidden
   // layers alone must already fit.
   check_network_size(r.source(), "hidden", 1, hidden, 1, batch_size);

@@ -18,6 +18,12 @@ struct FqeConfig : JsonConfig<FqeConfig> {
   double lr = 1e-4;                        // Adam (appendix A)
   double gamma = 0.95;                     // appendix A
   double alpha = 5e-4;                     // CQL penalty alpha_c (appendix A); 0 = plain FQE
+  std::string penalty = "linear";          // "linear": the paper's mean Q(s, pi_e(s)) - mean Q(s, a) (eq. 10);
+                                           // "logsumexp": CQL(H), log-mean-exp of Q over pi_e(s) and
+                                           // penalty_samples uniform actions of the box, minus mean Q(s, a)
+  int penalty_samples = 10;                // uniform actions per state for "logsumexp"
+  bool bound_targets = false;              // clamp targets and estimates to the feasible return range
+                                           // [min(0, r_min), max(0, r_max)] / (1 - gamma) of the fitted data
   int target_period = 100;                 // target network refreshed every T steps (SPEC: hard copy)
   double target_eta = 1.0;                 // 1 = hard copy; < 1 = soft update at each refresh
   int initial_states = 5000;               // n test initial states averaged in V-hat (appendix A)
@@ -35,6 +41,9 @@ struct FqeConfig : JsonConfig<FqeConfig> {
     v("lr", c.lr, 0.0, 1.0);
     v("gamma", c.gamma, 0.0, 1.0);
     v("alpha", c.alpha, 0.0, 1e6);
+    v("penalty", c.penalty);
+    v("penalty_samples", c.penalty_samples, 1, 1 << 12);
+    v("bound_targets", c.bound_targets);
     v("target_period", c.target_period, 1, 1 << 30);
     v("target_eta", c.target_eta, 0.0, 1.0);
     v("initial_states", c.initial_states, 1, 1 << 30);
@@ -43,7 +52,7 @@ struct FqeConfig : JsonConfig<FqeConfig> {
     v("log_every", c.log_every, 1LL, 1LL << 40);
     v("seed", c.seed);
   }
-  /// gradient_shards <= batch_size.
+  /// gradient_shards <= batch_size; penalty is linear or logsumexp.
   void check(const ConfigReader& r) const;
 };
 

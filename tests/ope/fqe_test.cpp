@@ -13,47 +13,21 @@
 #include "engine/threads.hpp"
 #include "tests/support/alloc_counter.hpp"
 #include "tests/support/json_fixture.hpp"
+#include "tests/ope/chain_mdp.hpp"
 
 using namespace mtf;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
+using test::chain_data;
+using test::Constant1D;
+using test::exact_value;
+using test::kAlpha;
+using test::kGamma;
+
 namespace {
 
-// A chain MDP: state s_t = (t / T, 1) for t < T, deterministic s_t -> s_{t+1}, the episode ends after
-// T steps; reward r(a) = 1 - a^2 whatever the state. Logged actions a ~ U(-0.5, 0.5). A constant policy
-// pi(s) = c therefore has the exact value V(s_0) = (1 - c^2) (1 - gamma^T) / (1 - gamma).
-constexpr int kHorizon = 10;
-constexpr double kGamma = 0.95;
-constexpr double kAlpha = 5e-4;  // the paper's CQL penalty
-
-
-TransitionBatch chain_data(int episodes, Rng& rng) {
-  const Index n = Index(episodes) * kHorizon;
-  TransitionBatch data(n, 2, 1);
-  for (int e = 0; e < episodes; ++e)
-    for (int t = 0; t < kHorizon; ++t) {
-      const Index i = Index(e) * kHorizon + t;
-      const float a = float(rng.uniform(-0.5, 0.5));
-      data.state.row(i) << float(t) / kHorizon, 1.0f;
-      data.next_state.row(i) << float(t + 1) / kHorizon, 1.0f;
-      data.action(i, 0) = a;
-      data.reward(i, 0) = 1.0f - a * a;
-      data.not_done(i, 0) = t == kHorizon - 1 ? 0.0f : 1.0f;
-    }
-  return data;
-}
-
-// pi(s) = a for the chain's one-dimensional action.
-struct Constant1D : Policy {
-  float a;
-  explicit Constant1D(float v) : a(v) {}
-  void act(const float*, int n, float* out, Rng&) override { std::fill(out, out + n, a); }
-  std::string name() const override { return "constant"; }
-};
-
-double exact_value(double c) { return (1 - c * c) * (1 - std::pow(kGamma, kHorizon)) / (1 - kGamma); }
 
 FqeConfig chain_config(double alpha) {
   FqeConfig c;
@@ -68,8 +42,10 @@ FqeConfig chain_config(double alpha) {
   return c;
 }
 
-double fit_and_estimate(double alpha, double action, const TransitionBatch& data) {
-  ConservativeFqe fqe(chain_config(alpha), 2, 1);
+double fit_and_estimate(double alpha, double action, const TransitionBatch& data, const std::string& penalty = "linear") {
+  FqeConfig config = chain_config(alpha);
+  config.penalty = penalty;
+  ConservativeFqe fqe(config, 2, 1);
   Constant1D policy{float(action)};
   fqe.fit(data, policy);
   MatrixR<float> s0(1, 2);
@@ -141,12 +117,16 @@ TEST_CASE("the CQL penalty lowers an out-of-distribution policy's estimate, bare
 TEST_CASE("estimator steps allocate nothing after warm-up", "[fqe][alloc]") {
   MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
   const int threads = GENERATE(1, 2);  // shards in turn on one thread, or one per thread
-  INFO("threads " << threads);
+  const std::string penalty = GENERATE("linear", "logsumexp");
+  INFO("threads " << threads << ", penalty " << penalty);
   const int saved_threads = num_threads();
   set_num_threads(threads);
   FqeConfig config;
   config.hidden = {64, 64};
   config.batch_size = 128;
+  config.penalty = penalty;
+  config.bound_targets = penalty == "logsumexp";  // the clamp is an op of its own: cover it too
+  config.alpha = 1e-3;
   ConservativeFqe fqe(config, 16, 12);
   TransitionBatch batch(128, 16, 12);
   batch.state.setRandom();
@@ -195,6 +175,68 @@ TEST_CASE("FQE config: paper defaults and strict keys", "[fqe][config]") {
   REQUIRE_THROWS_WITH(FqeConfig::from_json({{"batch_size", 1}}, "fqe.json"),
                       Contains("fqe.json: field \"gradient_shards\" (2) exceeds \"batch_size\" (1)"));
   REQUIRE(FqeConfig::from_json(c.to_json(), "mem").to_json() == c.to_json());
+  REQUIRE(c.penalty == "linear");
+  REQUIRE_FALSE(c.bound_targets);
+  REQUIRE_THROWS_WITH(FqeConfig::from_json({{"penalty", "quadratic"}}, "fqe.json"),
+                      Contains("fqe.json: field \"penalty\": expected linear or logsumexp, got \"quadratic\""));
+  REQUIRE_THROWS_WITH(FqeConfig::from_json({{"bound_targets", 1}}, "fqe.json"),
+                      Contains("fqe.json: field \"bound_targets\": expected a boolean"));
+}
+
+TEST_CASE("CQL(H): near the exact value in distribution, below plain FQE out of it", "[fqe][mdp][cql_h]") {
+  Rng rng(4);
+  const TransitionBatch data = chain_data(400, rng);
+  const double soft_in = fit_and_estimate(kAlpha, 0.3, data, "logsumexp");
+  const double plain_ood = fit_and_estimate(0.0, 1.0, data), soft_ood = fit_and_estimate(kAlpha, 1.0, data, "logsumexp");
+  WARN("CQL(H) a = 0.3: " << soft_in << " (exact " << exact_value(0.3) << "); a = 1: " << soft_ood << ", plain "
+                          << plain_ood << " (exact " << exact_value(1.0) << ")");
+  REQUIRE_THAT(soft_in, WithinRel(exact_value(0.3), 0.02));
+  REQUIRE(plain_ood - soft_ood > 1.0);  // the soft maximum pushes the unsupported action down
+}
+
+TEST_CASE("bounded targets keep Q in the feasible return range where plain FQE extrapolates beyond it",
+          "[fqe][mdp][bounded]") {
+  // A never-ending session (not_done 1) with reward r = 2a for logged a ~ U(0, 0.1), gamma 0.99: every
+  // return lies in [0, 0.2 / 0.01] = [0, 20]. Evaluating a = 1, far outside the logs, plain FQE's Q
+  // extrapolates r linearly and bootstraps on itself (Q(s, 1) ~ 2 + 0.99 Q(s, 1) -> 200).
+  Rng rng(6);
+  const Index n = 4000;
+  TransitionBatch data(n, 2, 1);
+  for (Index i = 0; i < n; ++i) {
+    const float a = float(rng.uniform(0.0, 0.1)), x = float(rng.uniform(0.0, 1.0));
+    data.state.row(i) << x, 1.0f;
+    data.next_state.row(i) << float(rng.uniform(0.0, 1.0)), 1.0f;
+    data.action(i, 0) = a;
+    data.reward(i, 0) = 2 * a;
+    data.not_done(i, 0) = 1;
+  }
+  auto fit = [&](bool bounded) {
+    FqeConfig config = chain_config(0.0);
+    config.gamma = 0.99;
+    config.steps = 3000;
+    config.bound_targets = bounded;
+    auto fqe = std::make_unique<ConservativeFqe>(config, 2, 1);
+    Constant1D policy{1.0f};
+    fqe->fit(data, policy);
+    return fqe;
+  };
+  MatrixR<float> s0(64, 2);
+  for (Index i = 0; i < s0.rows(); ++i) s0.row(i) << float(i) / 64, 1.0f;
+  Constant1D far{1.0f};
+  // The raw network's Q(s0, 1) (no clamp of the estimate) shows what the clamped targets did to the fit.
+  auto raw_q = [&](ConservativeFqe& fqe) {
+    Tape<float> t;
+    MatrixR<float> a = MatrixR<float>::Ones(s0.rows(), 1);
+    return double(t.value(fqe.q().forward(t, t.input(s0), t.input(a))).maxCoeff());
+  };
+  const auto plain = fit(false), bounded = fit(true);
+  const Eigen::ArrayXd plain_est = plain->estimate_per_state(s0, far), bounded_est = bounded->estimate_per_state(s0, far);
+  WARN("a = 1: plain FQE max raw Q " << raw_q(*plain) << ", estimate " << plain_est.mean() << "; bounded max raw Q "
+                                     << raw_q(*bounded) << ", estimate " << bounded_est.mean());
+  REQUIRE(plain_est.mean() > 40);
+  REQUIRE(bounded_est.maxCoeff() <= 20.0f);
+  REQUIRE(bounded_est.minCoeff() >= 0.0);
+  REQUIRE(raw_q(*bounded) < 20 + 2 * 1.0 + 1.0);  // a clamped target plus r's extrapolation, not 200
 }
 
 TEST_CASE("estimator steps: 1 and 2 threads give the same bits", "[fqe][determinism][threads]") {
@@ -204,7 +246,8 @@ TEST_CASE("estimator steps: 1 and 2 threads give the same bits", "[fqe][determin
   config.batch_size = 128;
   config.target_period = 3;
   config.gradient_shards = GENERATE(2, 3);
-  INFO("gradient_shards " << config.gradient_shards);
+  config.penalty = GENERATE("linear", "logsumexp");  // logsumexp: uniform actions on the shards' generators
+  INFO("gradient_shards " << config.gradient_shards << ", penalty " << config.penalty);
   auto run = [&](int threads) {
     set_num_threads(threads);
     auto fqe = std::make_unique<ConservativeFqe>(config, 16, 12);

@@ -1,0 +1,50 @@
+// ope/estimator.hpp — one interface for every off-policy estimator of a policy's value from logged
+// transitions (issue 17), and the registry that builds one by name:
+//
+//   fqe          fitted Q evaluation (Le et al. 2019): ConservativeFqe with alpha_c = 0
+//   cope         the paper's Conservative-OPEstimator: the linear CQL penalty, alpha_c 5e-4 (eq. 10)
+//   cql_h        FQE with the CQL(H) penalty: log-mean-exp of Q over pi_e(s) and uniform actions
+//   bounded_fqe  plain FQE whose targets and estimates are clamped to the feasible return range
+//   model_based  a learned dynamics, reward and continuation model rolled out from the initial states
+//                (ope/model_based.hpp)
+//
+// Each takes a JSON object of its settings (the keys of FqeConfig or ModelBasedConfig; unknown keys are
+// errors naming `source`); the name's preset is applied first and the object's keys override it.
+#pragma once
+#include <Eigen/Core>
+#include <iosfwd>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rl/data/policy.hpp"
+#include "rl/data/transition_batch.hpp"
+
+namespace mtf {
+
+class OffPolicyEstimator {
+ public:
+  virtual ~OffPolicyEstimator() = default;
+  /// The registry name ("fqe", "cope", ...).
+  virtual std::string name() const = 0;
+  /// Fits the estimator to evaluate `policy` on `data` (transitions of the evaluation logs). An
+  /// estimator whose fit does not depend on the policy (model_based) fits once per data and reuses it.
+  virtual void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress = nullptr) = 0;
+  /// The policy's estimated discounted return from each initial state (n, S) -> (n); V-hat is the mean.
+  virtual Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) = 0;
+  /// The settings in effect (preset + overrides), for reports.
+  virtual nlohmann::json settings() const = 0;
+};
+
+/// The registry's names, in the order above.
+const std::vector<std::string>& estimator_names();
+
+/// A fresh estimator `name` for states of state_dim and actions of action_dim, its preset overridden by
+/// the keys of `config` (an object; errors name `source` and the key). Unknown name: std::invalid_argument
+/// listing the names.
+std::unique_ptr<OffPolicyEstimator> make_estimator(const std::string& name, const nlohmann::json& config,
+                                                   Index state_dim, Index action_dim,
+                                                   const std::string& source = "estimator config");
+
+}  // namespace mtf

@@ -1,10 +1,13 @@
 // examples/mtf/evaluate.cpp — `mtf evaluate`: the Conservative-OPEstimator's V-hat of a policy on a log.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
 #include "commands.hpp"
 #include "examples/cli/options.hpp"
-#include "ope/fqe.hpp"
+#include "ope/estimator.hpp"
 #include "rl/data/dataset.hpp"
 #include "rl/data/session_log.hpp"
 #include "rl/registry.hpp"
@@ -13,9 +16,15 @@ namespace mtf::cli {
 
 namespace {
 
-const char* kDescription = R"(Estimates the value of a policy offline with the Conservative-OPEstimator (paper Algorithm 2: fitted
-Q evaluation with a CQL penalty) fit on the TEST split of the log (the last sessions in time order), and
-averages Q(s0, pi(s0)) over the test sessions' initial states (eq. 9). --alpha-c 0 gives plain FQE.
+const char* kDescription = R"(Estimates the value of a policy offline, fit on the TEST split of the log (the last sessions in time
+order), averaged over the test sessions' initial states (eq. 9). Estimators (--estimator):
+  cope         the paper's Conservative-OPEstimator (Algorithm 2: FQE with the linear CQL penalty, alpha_c 5e-4)
+  fqe          plain fitted Q evaluation (alpha_c 0)
+  cql_h        FQE with the CQL(H) penalty (log-mean-exp over the policy's and uniform actions)
+  bounded_fqe  plain FQE with targets and estimates clamped to the feasible return range
+  model_based  a learned dynamics, reward and continuation model, rolled out from the initial states
+--config gives the estimator's settings (keys of ope/fqe_config.hpp, or of ope/model_based.hpp for
+model_based) on top of its preset.
 
 Policies: ckpt:PATH (the policy of any learner's checkpoint written by mtf train), constant (the
 neutral action), random (random exploration), noisy (action noise around the neutral action).)";
@@ -37,17 +46,22 @@ std::shared_ptr<Policy> policy_by_name(const std::string& name, int state_dim, c
 
 int evaluate_command(int argc, char** argv) {
   CLI::App app(kDescription, "mtf evaluate");
-  std::string logs_path, policy_name, config_path, reward = "default";
-  FqeConfig config;
+  std::string logs_path, policy_name, config_path, reward = "default", estimator_name = "cope";
   double alpha_c = -1, fraction = 0.9;
   long long steps = -1;
+  int initial_states = 5000;
   std::uint64_t seed = 0;
   bool json = false, quiet = false;
   app.add_option("--logs", logs_path, "session log (JSON Lines), read strictly")->required();
   app.add_option("--policy", policy_name, "ckpt:PATH | constant | random | noisy")->required();
-  app.add_option("--config", config_path, "estimator config (JSON, keys of ope/fqe_config.hpp; unknown keys are errors); "
-                                          "default: the paper's (Q 256-256, m 512, K 5000, lr 1e-4, gamma 0.95, alpha_c 5e-4)");
-  add_real(app, "--alpha-c", alpha_c, 0.0, 1e6, "override the CQL penalty (0 = plain FQE)")->default_str("config");
+  app.add_option("--estimator", estimator_name, "cope | fqe | cql_h | bounded_fqe | model_based")->default_str("cope");
+  app.add_option("--config", config_path, "estimator settings (JSON, keys of ope/fqe_config.hpp or ope/model_based.hpp; "
+                                          "unknown keys are errors); default: the preset (cope: the paper's Q 256-256, "
+                                          "m 512, K 5000, lr 1e-4, gamma 0.95, alpha_c 5e-4)");
+  add_real(app, "--alpha-c", alpha_c, 0.0, 1e6, "override the CQL penalty of the FQE estimators (0 = plain FQE)")
+      ->default_str("config");
+  add_integer(app, "--initial-states", initial_states, 1, 1 << 30, "test initial states averaged (at most)")
+      ->default_str("5000");
   add_integer(app, "--steps", steps, 0LL, 1LL << 40, "override the number of gradient steps")->default_str("config");
   app.add_option("--reward", reward, "default | Rtime | Rintegrity | Rinteraction")->default_str("default");
   add_train_fraction(app, fraction);
@@ -58,10 +72,16 @@ int evaluate_command(int argc, char** argv) {
   app.add_flag("--quiet", quiet, "no progress lines");
   if (const int status = parse(app, argc, argv); status >= 0) return status;
 
-  if (!config_path.empty()) config = FqeConfig::load(config_path);
-  if (alpha_c >= 0) config.alpha = alpha_c;
-  if (steps >= 0) config.steps = steps;
-  if (seed_option->count() > 0) config.seed = seed;
+  nlohmann::json settings = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
+  if (!settings.is_object()) throw ConfigError(config_path + ": expected a JSON object of estimator settings");
+  if (alpha_c >= 0) {
+    if (estimator_name == "model_based") throw UsageError("--alpha-c: the model_based estimator has no penalty");
+    settings["alpha"] = alpha_c;
+  }
+  if (steps >= 0) settings["steps"] = steps;
+  if (seed_option->count() > 0) settings["seed"] = seed;
+  if (std::find(estimator_names().begin(), estimator_names().end(), estimator_name) == estimator_names().end())
+    throw UsageError("--estimator: unknown estimator \"" + estimator_name + "\" (cope, fqe, cql_h, bounded_fqe or model_based)");
 
   // The log in blocks of whole sessions: only its test split (what the estimator fits on) is kept.
   const int state_dim = SessionLogReader(logs_path).state_dim();
@@ -70,24 +90,27 @@ int evaluate_command(int argc, char** argv) {
   const std::shared_ptr<Policy> policy = policy_by_name(policy_name, state_dim, logs_path);
 
   const MatrixR<float> initial =
-      split.test_initial_states.topRows(std::min<Index>(config.initial_states, split.test_initial_states.rows()));
-  ConservativeFqe fqe(config, state_dim, kActionDim);
-  fqe.fit(split.test, *policy, quiet || json ? nullptr : &std::cerr);
-  const FqeEstimate e = fqe.estimate(initial, *policy);
+      split.test_initial_states.topRows(std::min<Index>(initial_states, split.test_initial_states.rows()));
+  const std::unique_ptr<OffPolicyEstimator> estimator =
+      make_estimator(estimator_name, settings, state_dim, kActionDim, config_path.empty() ? "--estimator" : config_path);
+  const auto start = std::chrono::steady_clock::now();
+  estimator->fit(split.test, *policy, quiet || json ? nullptr : &std::cerr);
+  const Eigen::ArrayXd per_state = estimator->estimate_per_state(initial, *policy);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double n = double(per_state.size()), value = per_state.mean();
+  const double std_error = n > 1 ? std::sqrt((per_state - value).square().sum() / (n - 1) / n) : 0.0;
   if (json) {
-    const nlohmann::json j = {{"logs", logs_path}, {"policy", policy->name()}, {"value", e.value},
-                              {"std_error_over_initial_states", e.std_error}, {"initial_states", initial.rows()},
-                              {"test_transitions", split.test.rows()}, {"estimator", config.to_json()},
-                              {"final_td_loss", e.last.td_loss}, {"seconds", e.seconds}};
+    const nlohmann::json j = {{"logs", logs_path}, {"policy", policy->name()}, {"value", value},
+                              {"std_error_over_initial_states", std_error}, {"initial_states", initial.rows()},
+                              {"test_transitions", split.test.rows()}, {"estimator", estimator_name},
+                              {"settings", estimator->settings()}, {"seconds", seconds}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("V-hat(%s) = %.5f  (± %.5f s.e. over %lld initial states)\n", policy->name().c_str(), e.value,
-                e.std_error, (long long)initial.rows());
-    std::printf("estimator: %s on %lld test transitions (last %.0f %% of sessions), alpha_c %g, K %lld, m %d, "
-                "lr %g, gamma %g, target every %d steps; final TD loss %.5f; %.1f s\n",
-                config.alpha > 0 ? "Conservative-OPEstimator" : "plain FQE", (long long)split.test.rows(),
-                100 * (1 - fraction), config.alpha, config.steps, config.batch_size, config.lr, config.gamma,
-                config.target_period, e.last.td_loss, e.seconds);
+    std::printf("V-hat(%s) = %.5f  (± %.5f s.e. over %lld initial states)\n", policy->name().c_str(), value,
+                std_error, (long long)initial.rows());
+    std::printf("estimator: %s %s on %lld test transitions (last %.0f %% of sessions); %.1f s\n",
+                estimator_name.c_str(), estimator->settings().dump().c_str(), (long long)split.test.rows(),
+                100 * (1 - fraction), seconds);
   }
   return 0;
 }

@@ -9,23 +9,29 @@ namespace mtf {
 
 namespace {
 
-// The FQE family behind the interface: ConservativeFqe with a named preset.
+// The FQE family behind the interface: ConservativeFqe with a named preset. Each fit starts from a fresh
+// network (the same initialization for every policy: the config's seed), never from the last policy's Q.
 class FqeEstimator : public OffPolicyEstimator {
  public:
   FqeEstimator(std::string name, const FqeConfig& config, Index state_dim, Index action_dim)
-      : name_(std::move(name)), fqe_(config, state_dim, action_dim) {}
+      : name_(std::move(name)), config_(config), state_dim_(state_dim), action_dim_(action_dim) {
+    fqe_ = std::make_unique<ConservativeFqe>(config_, state_dim_, action_dim_);  // checks the sizes now
+  }
   std::string name() const override { return name_; }
   void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress) override {
-    fqe_.fit(data, policy, progress);
+    if (fqe_->steps_done() > 0) fqe_ = std::make_unique<ConservativeFqe>(config_, state_dim_, action_dim_);
+    fqe_->fit(data, policy, progress);
   }
   Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) override {
-    return fqe_.estimate_per_state(initial_states, policy);
+    return fqe_->estimate_per_state(initial_states, policy);
   }
-  nlohmann::json settings() const override { return fqe_.config().to_json(); }
+  nlohmann::json settings() const override { return config_.to_json(); }
 
  private:
   std::string name_;
-  ConservativeFqe fqe_;
+  FqeConfig config_;
+  Index state_dim_, action_dim_;
+  std::unique_ptr<ConservativeFqe> fqe_;
 };
 
 // The preset of an FQE-family name, as JSON keys of FqeConfig.

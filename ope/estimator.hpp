@@ -28,8 +28,9 @@ class OffPolicyEstimator {
   virtual ~OffPolicyEstimator() = default;
   /// The registry name ("fqe", "cope", ...).
   virtual std::string name() const = 0;
-  /// Fits the estimator to evaluate `policy` on `data` (transitions of the evaluation logs). An
-  /// estimator whose fit does not depend on the policy (model_based) fits once per data and reuses it.
+  /// Fits the estimator to evaluate `policy` on `data` (transitions of the evaluation logs), from scratch:
+  /// one estimator object evaluates policy after policy. An estimator whose fit does not depend on the
+  /// policy (model_based) fits once per data and reuses it.
   virtual void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress = nullptr) = 0;
   /// The policy's estimated discounted return from each initial state (n, S) -> (n); V-hat is the mean.
   virtual Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) = 0;

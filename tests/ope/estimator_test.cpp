@@ -3,6 +3,7 @@
 #include "ope/estimator.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "tests/ope/chain_mdp.hpp"
 
@@ -46,4 +47,22 @@ TEST_CASE("estimator presets, overrides and errors", "[estimator][config]") {
                       Contains("harness.json: unknown key \"alpha\""));
   REQUIRE_THROWS_WITH(make_estimator("fqe", nlohmann::json::array(), 4, 2, "harness.json"),
                       Contains("harness.json: expected an object of estimator settings, got array"));
+}
+
+TEST_CASE("one estimator evaluates policy after policy, each fit from scratch", "[estimator]") {
+  Rng rng(3);
+  const TransitionBatch data = test::chain_data(40, rng);
+  MatrixR<float> s0(1, 2);
+  s0 << 0.0f, 1.0f;
+  for (const std::string& name : estimator_names()) {
+    INFO(name);
+    auto estimator = make_estimator(name, {{"hidden", {16}}, {"batch_size", 32}, {"steps", 30}}, 2, 1);
+    test::Constant1D a{0.3f}, b{-0.2f};
+    estimator->fit(data, a);
+    const double first = estimator->estimate_per_state(s0, a)(0);
+    estimator->fit(data, b);
+    estimator->fit(data, a);
+    const double again = estimator->estimate_per_state(s0, a)(0);
+    REQUIRE(std::memcmp(&first, &again, sizeof first) == 0);  // not warm-started from b's fit
+  }
 }

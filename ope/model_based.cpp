@@ -13,6 +13,7 @@ namespace mtf {
 
 void ModelBasedConfig::check(const ConfigReader& r) const {
   check_gradient_shards(r, gradient_shards, batch_size);
+  if (pessimism > 0 && ensemble < 2) r.fail("pessimism", "needs an ensemble of at least 2 models (their disagreement)");
   check_network_size(r.source(), "hidden", 1, hidden, 1, batch_size);
 }
 
@@ -40,19 +41,24 @@ void column_moments(const MatrixR<float>& x, Eigen::RowVectorXf& mean, Eigen::Ro
 ModelBasedEstimator::ModelBasedEstimator(const ModelBasedConfig& config, Index state_dim, Index action_dim)
     : config_(config), S_(state_dim), A_(action_dim), rng_(config.seed), step_(config.gradient_shards) {
   check_network_size("model_based config", "hidden", state_dim + action_dim, config.hidden, 1, config.batch_size);
-  model_ = std::make_unique<Mlp<float>>(model_spec(config, state_dim, action_dim), rng_);
-  opt_ = Adam<float>(model_->params().size(), AdamConfig{config.lr});
-  step_.attach(model_->params());
+  for (int k = 0; k < config.ensemble; ++k) {
+    Member m;
+    m.model = std::make_unique<Mlp<float>>(model_spec(config, state_dim, action_dim), rng_);
+    m.opt = Adam<float>(m.model->params().size(), AdamConfig{config.lr});
+    step_.attach(m.model->params());
+    members_.push_back(std::move(m));
+  }
 }
 
 // The model's loss on the shard's rows of a minibatch, weighted by the shard's share w:
 //   w mean_i [ |ds_hat - ds|^2 / S + (r_hat - r)^2 + (sigmoid(c_logit) - not_done)^2 ]   (standardized)
-void ModelBasedEstimator::loss(const Step::Shard& sh, const MatrixR<float>& inputs, const MatrixR<float>& targets) {
+void ModelBasedEstimator::loss(const Step::Shard& sh, Mlp<float>& model, const MatrixR<float>& inputs,
+                               const MatrixR<float>& targets) {
   const Index S = S_, in = S_ + A_, out = S_ + 2, b = sh.begin, m = sh.rows;
   Tape<float>& t = sh.tape;
   const Var x = t.input(inputs.data() + b * in, m, in);         // (m, S + A)
   const Var y = t.input(targets.data() + b * out, m, out);      // (m, S + 2): ds_std, r_std, not_done
-  const Var pred = model_->forward(t, x);                       // (m, S + 2)
+  const Var pred = model.forward(t, x);                         // (m, S + 2)
   const Var dyn = ops::mse(t, ops::slice_cols(t, pred, 0, S), ops::slice_cols(t, y, 0, S));
   const Var rew = ops::mse(t, ops::slice_cols(t, pred, S, 1), ops::slice_cols(t, y, S, 1));
   const Var cont = ops::mse(t, ops::sigmoid(t, ops::slice_cols(t, pred, S + 1, 1)), ops::slice_cols(t, y, S + 1, 1));
@@ -93,15 +99,19 @@ void ModelBasedEstimator::fit_model(const TransitionBatch& data, std::ostream* p
   MatrixR<float> batch_in(m, S + A), batch_out(m, S + 2);
   const auto start = std::chrono::steady_clock::now();
   for (long long k = 1; k <= config_.steps; ++k) {
-    for (Index i = 0; i < m; ++i) {  // uniform minibatch
-      const Index r = Index(rng_.below(std::uint64_t(n)));
-      batch_in.row(i) = inputs.row(r);
-      batch_out.row(i) = targets.row(r);
+    for (Member& member : members_) {  // each member its own uniform minibatch
+      for (Index i = 0; i < m; ++i) {
+        const Index r = Index(rng_.below(std::uint64_t(n)));
+        batch_in.row(i) = inputs.row(r);
+        batch_out.row(i) = targets.row(r);
+      }
+      Mlp<float>& model = *member.model;
+      step_.run(m, {Step::Phase({{&model.params(), &member.opt}},
+                                [&](const Step::Shard& sh) { loss(sh, model, batch_in, batch_out); })});
+      last_ = step_.summed_stats();  // (the last member's)
+      if (!std::isfinite(last_.loss))
+        throw EstimatorDiverged("model_based: the model's fit diverged at step " + std::to_string(k));
     }
-    step_.run(m, {Step::Phase({{&model_->params(), &opt_}}, [&](const Step::Shard& sh) { loss(sh, batch_in, batch_out); })});
-    last_ = step_.summed_stats();
-    if (!std::isfinite(last_.loss))
-      throw EstimatorDiverged("model_based: the model's fit diverged at step " + std::to_string(k));
     if (progress && (k % config_.log_every == 0 || k == config_.steps)) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       *progress << "model step " << k << "/" << config_.steps << "  " << std::fixed << std::setprecision(1)
@@ -109,7 +119,8 @@ void ModelBasedEstimator::fit_model(const TransitionBatch& data, std::ostream* p
                 << last_.reward << "  continuation " << last_.continuation << "\n";
     }
   }
-  if (!model_->params().all_finite()) throw EstimatorDiverged("model_based: a model weight is not finite");
+  for (const Member& member : members_)
+    if (!member.model->params().all_finite()) throw EstimatorDiverged("model_based: a model weight is not finite");
   fitted_ = true;
   ++fits_;
 }
@@ -139,17 +150,35 @@ Eigen::ArrayXd ModelBasedEstimator::estimate_per_state(const MatrixR<float>& ini
       policy.act(state.data(), int(n), actions.data(), rng_);
       inputs.leftCols(S) = (state.rowwise() - state_mean_).array().rowwise() / state_sd_.array();
       inputs.rightCols(A) = actions;
-      tape_.reset();
-      NoGradScope<float> no_grad(tape_);
-      const auto pred = tape_.value(model_->forward(tape_, tape_.input(inputs)));  // (n, S + 2)
-      const Eigen::ArrayXd reward = pred.col(S).cast<double>().array() * reward_sd_ + reward_mean_;
-      const Eigen::ArrayXd cont = 1.0 / (1.0 + (-pred.col(S + 1).cast<double>().array()).exp());
+      // Each member's prediction (n, S + 2); the rollout follows their mean.
+      const int K = config_.ensemble;
+      MatrixR<double> sum = MatrixR<double>::Zero(n, S + 2);
+      Eigen::ArrayXd r_sq = Eigen::ArrayXd::Zero(n), c_sq = Eigen::ArrayXd::Zero(n);
+      for (Member& member : members_) {
+        tape_.reset();
+        NoGradScope<float> no_grad(tape_);
+        MatrixR<double> pred = tape_.value(member.model->forward(tape_, tape_.input(inputs))).cast<double>();
+        pred.col(S) = pred.col(S).array() * reward_sd_ + reward_mean_;      // reward
+        pred.col(S + 1) = 1.0 / (1.0 + (-pred.col(S + 1).array()).exp());  // continuation probability
+        sum += pred;
+        r_sq += pred.col(S).array().square();
+        c_sq += pred.col(S + 1).array().square();
+      }
+      const MatrixR<double> mean = sum / double(K);
+      Eigen::ArrayXd reward = mean.col(S).array(), cont = mean.col(S + 1).array();
+      if (config_.pessimism > 0) {  // population sd over the members
+        const Eigen::ArrayXd r_sd = (r_sq / double(K) - reward.square()).max(0.0).sqrt();
+        const Eigen::ArrayXd c_sd = (c_sq / double(K) - cont.square()).max(0.0).sqrt();
+        reward -= config_.pessimism * r_sd;
+        cont = (cont - config_.pessimism * c_sd).max(0.0).min(1.0);
+      }
       value += discount * weight * reward;
       weight *= cont;
       discount *= config_.gamma;
       for (Index i = 0; i < n; ++i)
         for (Index d = 0; d < S; ++d)
-          state(i, d) = std::clamp(state(i, d) + pred(i, d) * delta_sd_(d) + delta_mean_(d), state_min_(d), state_max_(d));
+          state(i, d) = std::clamp(float(state(i, d) + mean(i, d) * delta_sd_(d) + delta_mean_(d)), state_min_(d),
+                                   state_max_(d));
       if (discount * weight.maxCoeff() < 1e-6) break;  // every rollout's remaining weight is negligible
     }
     total += value;

@@ -17,6 +17,15 @@
 // termination's sampling noise from the estimate; states are clamped to the box of the logged states so
 // a rollout that drifts does not extrapolate the model far beyond its data.
 //
+// Ensemble and pessimism (MOPO, Yu et al. 2020; the Deep OPE benchmark's strongest estimators are
+// model-based and ensembles): `ensemble` K models, each with its own initialization and minibatch order;
+// a rollout follows their mean prediction, and with `pessimism` lambda > 0 the reward and the
+// continuation probability of each step are lowered by lambda times the members' standard deviation:
+//   r_t = mean_k r_k - lambda sd_k r_k,   c_t = clamp(mean_k c_k - lambda sd_k c_k, 0, 1).
+// Where the logs support an action the members agree and nothing changes; where they do not (the box's
+// corners, far from every logged action) they disagree and the estimate falls, as the conservative
+// estimators' penalty intends, but by an amount the data's own uncertainty sets.
+//
 // The fit does not depend on the evaluated policy: fit() trains once per data (recognized by its rows'
 // fingerprint) and only records the policy otherwise, so one estimator evaluates many policies at the
 // cost of one model.
@@ -39,6 +48,8 @@ struct ModelBasedConfig : JsonConfig<ModelBasedConfig> {
   double gamma = 0.95;      // the return's discount (the FQE estimators' appendix-A value)
   int horizon = 100;        // rollout steps (gamma^100 = 0.006: the tail beyond is below the model's error)
   int estimate_samples = 1; // rollouts per initial state (>1 for stochastic policies)
+  int ensemble = 1;         // K models
+  double pessimism = 0;     // lambda: reward and continuation lowered by lambda x the members' sd
   int gradient_shards = 2;
   long long log_every = 1000;
   std::uint64_t seed = 0;
@@ -52,6 +63,8 @@ struct ModelBasedConfig : JsonConfig<ModelBasedConfig> {
     v("gamma", c.gamma, 0.0, 1.0);
     v("horizon", c.horizon, 1, 1 << 16);
     v("estimate_samples", c.estimate_samples, 1, 1 << 16);
+    v("ensemble", c.ensemble, 1, 64);
+    v("pessimism", c.pessimism, 0.0, 1e3);
     v("gradient_shards", c.gradient_shards, 1, 1 << 10);
     v("log_every", c.log_every, 1LL, 1LL << 40);
     v("seed", c.seed);
@@ -79,13 +92,16 @@ class ModelBasedEstimator : public OffPolicyEstimator {
 
  private:
   using Step = ShardedStep<ModelStats>;
-  void loss(const Step::Shard& sh, const MatrixR<float>& inputs, const MatrixR<float>& targets);
+  struct Member {
+    std::unique_ptr<Mlp<float>> model;
+    Adam<float> opt;
+  };
+  void loss(const Step::Shard& sh, Mlp<float>& model, const MatrixR<float>& inputs, const MatrixR<float>& targets);
 
   ModelBasedConfig config_;
   Index S_, A_;
   Rng rng_;
-  std::unique_ptr<Mlp<float>> model_;
-  Adam<float> opt_;
+  std::vector<Member> members_;
   Step step_;
   Tape<float> tape_;  // rollouts
   // Standardization of the fitted data, and the box of its states.

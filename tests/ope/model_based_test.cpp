@@ -49,6 +49,31 @@ TEST_CASE("model-based rollouts recover the chain's exact values in distribution
   REQUIRE(mb.last_stats().continuation < 0.01);  // the chain's end is learned (Brier score)
 }
 
+TEST_CASE("a pessimistic ensemble lowers an out-of-distribution estimate, not an in-distribution one",
+          "[model_based][mdp][ensemble]") {
+  Rng rng(3);
+  const TransitionBatch data = test::chain_data(400, rng);
+  ModelBasedConfig config = chain_model_config();
+  config.ensemble = 4;
+  ModelBasedEstimator mean_model(config, 2, 1);
+  config.pessimism = 1.0;
+  ModelBasedEstimator pessimistic(config, 2, 1);
+  test::Constant1D in{0.3f}, out{1.0f};
+  mean_model.fit(data, in);
+  pessimistic.fit(data, in);
+  const double in_mean = mean_model.estimate_per_state(chain_start(), in)(0);
+  const double in_pess = pessimistic.estimate_per_state(chain_start(), in)(0);
+  const double out_mean = mean_model.estimate_per_state(chain_start(), out)(0);
+  const double out_pess = pessimistic.estimate_per_state(chain_start(), out)(0);
+  WARN("ensemble of 4: a = 0.3 mean " << in_mean << ", pessimistic " << in_pess << " (exact " << test::exact_value(0.3)
+                                      << "); a = 1 mean " << out_mean << ", pessimistic " << out_pess << " (exact 0)");
+  REQUIRE_THAT(in_pess, WithinRel(test::exact_value(0.3), 0.02));
+  REQUIRE(out_mean - out_pess > 10 * (in_mean - in_pess));  // the members disagree where the logs are silent
+  REQUIRE(out_pess < out_mean);
+  REQUIRE_THROWS_WITH(ModelBasedConfig::from_json({{"pessimism", 1.0}}, "mb.json"),
+                      Contains("mb.json: field \"pessimism\": needs an ensemble of at least 2 models"));
+}
+
 TEST_CASE("model-based: new data means a new model", "[model_based]") {
   Rng rng(3);
   const TransitionBatch a = test::chain_data(40, rng), b = test::chain_data(40, rng);

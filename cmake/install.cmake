@@ -5,8 +5,8 @@
 #   P/lib/cmake/mtf/                          mtfConfig.cmake: find_package(mtf CONFIG REQUIRED) finds
 #                                             Eigen3, OpenMP and nlohmann_json, then defines
 #   mtf::engine  mtf::nets  mtf::data  mtf::sim  mtf::rl  mtf::ope  mtf::loop  mtf::online (BO, ES)
-#   mtf::serving  what serving a learned policy needs: the learners (load_learner, snapshot, act) and the
-#                 fusion (alpha_from_action); tests/install builds a consumer against it.
+#   mtf::serving  serving an exported policy (`mtf export`): serving/served_policy.hpp (C++) and
+#                 serving/mtf_serving.h (C); the networks only. tests/install builds a consumer against it.
 #
 # The engine's instruction-set flag (-march=native unless MTF_NATIVE=OFF) is part of mtf::engine's
 # interface: a consumer compiles Eigen code that shares objects with the library, so it must use the same
@@ -14,18 +14,16 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(mtf_exported mtf_engine mtf_nets mtf_data mtf_sim mtf_rl mtf_ope mtf_loop mtf_online)
+set(mtf_exported mtf_engine mtf_nets mtf_serving mtf_data mtf_sim mtf_rl mtf_ope mtf_loop mtf_online)
 foreach(t IN LISTS mtf_exported)
   string(REPLACE "mtf_" "" short ${t})
   set_target_properties(${t} PROPERTIES EXPORT_NAME ${short})
 endforeach()
-add_library(mtf_serving INTERFACE)
-target_link_libraries(mtf_serving INTERFACE mtf_rl mtf_sim)
-set_target_properties(mtf_serving PROPERTIES EXPORT_NAME serving)
 
-install(TARGETS ${mtf_exported} mtf_serving EXPORT mtfTargets
+install(TARGETS ${mtf_exported} EXPORT mtfTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY engine nets rl ope DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mtf FILES_MATCHING PATTERN "*.hpp")
+install(DIRECTORY engine nets rl ope serving DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mtf FILES_MATCHING PATTERN "*.hpp"
+        PATTERN "*.h")
 install(EXPORT mtfTargets NAMESPACE mtf:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mtf)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mtfConfig.cmake.in ${PROJECT_BINARY_DIR}/mtfConfig.cmake
                               INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mtf)

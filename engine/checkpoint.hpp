@@ -23,6 +23,13 @@
 
 namespace mtf {
 
+/// An exported policy (`mtf export`, serving/served_policy.hpp) is a checkpoint of this format: its metadata
+/// has "format": kPolicyFormat and "version": kPolicyVersion beside the algorithm, the dimensions, the
+/// alpha bounds and a "serving" object; its sections are only the networks serving needs. A training
+/// checkpoint has no "format" key (it has "hyperparameters" instead), so neither is taken for the other.
+inline constexpr const char* kPolicyFormat = "mtf-policy";
+inline constexpr int kPolicyVersion = 1;
+
 class Checkpoint {
  public:
   /// `source` names the checkpoint in error messages (its path, or "memory").

@@ -82,11 +82,15 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
 //    thin products (the 12- and 24-wide heads, weight gradients with fewer than 12 rows), where a
 //    12 x 32 tile would waste most of its lanes and Eigen measured faster.
 enum class Kernel { Own, Gemv, Gevm, Eigen };
+// The own kernel from 8 rows: one state served by BCQ is a 10-row product (n = 10 proposals), where
+// Eigen's path packs the whole weight matrix on every call; a 12-row tile with 2 idle rows is faster
+// (bench_serving BM_Serve/single). Below 8 rows Eigen stays (most of the tile's lanes would idle).
+constexpr Index kOwnMinRows = 8;
 template <class T>
 Kernel choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) {
   if constexpr (std::is_same_v<T, float>) {
     if (avx512::available()) {
-      if (n >= avx512::kNr && m >= avx512::kMr) return Kernel::Own;
+      if (n >= avx512::kNr && m >= kOwnMinRows) return Kernel::Own;
       if (n == 1 && trans_a == Trans::No && (trans_b == Trans::Yes || ldb == 1)) return Kernel::Gemv;
       if (m == 1 && trans_b == Trans::No) return Kernel::Gevm;
     }

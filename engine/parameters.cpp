@@ -2,6 +2,7 @@
 
 #include "engine/limits.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -38,6 +39,19 @@ const typename Parameters<T>::Block& Parameters<T>::block(const std::string& nam
   for (const auto& b : blocks_)
     if (b.name == name) return b;
   throw std::out_of_range("Parameters: no block named \"" + name + "\"");
+}
+
+template <class T>
+Parameters<T> Parameters<T>::subset(const std::string& prefix) const {
+  Parameters out;
+  for (const auto& b : blocks_) {
+    if (b.name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::size_t at = out.add(b.name, b.rows, b.cols);
+    std::copy(values_.begin() + std::ptrdiff_t(b.offset), values_.begin() + std::ptrdiff_t(b.offset + b.size()),
+              out.values_.begin() + std::ptrdiff_t(at));
+  }
+  if (out.blocks_.empty()) throw std::out_of_range("Parameters::subset: no block starts with \"" + prefix + "\"");
+  return out;
 }
 
 template <class T>

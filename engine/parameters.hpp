@@ -70,6 +70,9 @@ class Parameters {
   void fill_uniform(std::size_t offset, std::size_t count, T bound, Rng& rng);
   /// True when every value is finite.
   bool all_finite() const;
+  /// A new buffer with copies of the blocks whose names start with `prefix`, in their order (values only):
+  /// one part of a composite network, e.g. the VAE's "decoder." layers for an exported policy.
+  Parameters subset(const std::string& prefix) const;
 
   /// {"scalar": "float32"|"float64", "blocks": [{"name", "rows", "cols"}...], "count": N}
   nlohmann::json layout() const;

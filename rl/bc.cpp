@@ -87,6 +87,12 @@ void BehaviourCloning::save_sections(Checkpoint& out) const {
   out.put("policy_adam", opt_.to_bytes());
 }
 
+// The MLP alone; "chunk" 0: bc_serve runs every state in one pass (serving must too, for the same bits).
+void BehaviourCloning::export_sections(Checkpoint& out) const {
+  out.meta["serving"] = {{"kind", "mlp"}, {"hidden", config_.hidden}, {"chunk", 0}};
+  out.put("policy", policy_->params().to_bytes());
+}
+
 void BehaviourCloning::load_sections(const Checkpoint& in) {
   BehaviourCloning scratch(config_);  // read everything before changing anything
   scratch.policy_->params().from_bytes(in.get("policy"), in.source() + ": policy");

@@ -57,6 +57,7 @@ class BehaviourCloning : public ConfiguredLearner<BcConfig> {
  protected:
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
+  void export_sections(Checkpoint& out) const override;
 
  private:
   struct ShardStats {

@@ -211,13 +211,17 @@ std::string Bcq::progress(const UpdateMetrics& m) const {
 
 // ------------------------------------------------------------------------------------------- serving
 
+namespace {
+constexpr Index kBcqServeChunk = 1024;
+}  // namespace
+
 void bcq_serve(ConditionalVae<float>& vae, Perturbation<float>& actor, TwinCritic<float>& critic, int sampled_actions,
                Tape<float>& t, const float* states, Index count, float* actions, Rng& rng) {
   // States go through in chunks of kServeChunk: the tape holds count * n rows of every layer, so serving
   // a whole dataset at once (an estimator scoring 300 k next states) would need gigabytes. A chunk of
   // 1024 states draws a multiple of 512 normals, the generator's own block, so the noise — and every
   // action — is bit for bit what one call over all the states gives (rows are independent).
-  constexpr Index kServeChunk = 1024;
+  constexpr Index kServeChunk = kBcqServeChunk;
   const Index n = sampled_actions, S = vae.spec().state_dim, A = vae.spec().action_dim;
   for (Index first = 0; first < count; first += kServeChunk) {
     const Index rows = std::min(kServeChunk, count - first);
@@ -299,6 +303,17 @@ void Bcq::save_sections(Checkpoint& out) const {
   out.put("vae_adam", vae_opt_.to_bytes());
   out.put("actor_adam", actor_opt_.to_bytes());
   out.put("critic_adam", critic_opt_.to_bytes());
+}
+
+void Bcq::export_sections(Checkpoint& out) const {
+  const BcqConfig& c = config_;
+  out.meta["serving"] = {{"kind", "bcq"},           {"latent_dim", c.latent()},
+                         {"decoder_hidden", c.vae_hidden}, {"actor_hidden", c.actor_hidden},
+                         {"critic_hidden", c.critic_hidden}, {"rho", c.rho},
+                         {"sampled_actions", c.sampled_actions}, {"chunk", kBcqServeChunk}};
+  out.put("decoder", vae_->params().subset("decoder.").to_bytes());
+  out.put("perturbation", actor_->params().to_bytes());
+  out.put("q1", critic_->params().subset("q1.").to_bytes());
 }
 
 void Bcq::load_sections(const Checkpoint& in) {

@@ -144,6 +144,8 @@ class Bcq : public ConfiguredLearner<BcqConfig> {
  protected:
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
+  /// The VAE's decoder, the perturbation net and Q1 (eq. 4 needs nothing else).
+  void export_sections(Checkpoint& out) const override;
 
  private:
   /// One shard's contributions to BcqStats, already weighted by its share of the rows.

@@ -231,10 +231,14 @@ std::string CqlSac::progress(const UpdateMetrics& m) const {
 
 // ------------------------------------------------------------------------------------------- serving
 
+namespace {
+constexpr Index kCqlSacServeChunk = 1024;
+}  // namespace
+
 void cql_sac_serve(GaussianActor<float>& actor, Tape<float>& t, const float* states, Index count, float* actions) {
   // In chunks, so that serving a whole dataset (an estimator scoring 300 k next states) keeps the tape
   // at 1024 rows per layer; rows are independent, so the actions do not depend on the chunking.
-  constexpr Index kServeChunk = 1024;
+  constexpr Index kServeChunk = kCqlSacServeChunk;
   const Index S = actor.spec().state_dim, A = actor.spec().action_dim;
   for (Index first = 0; first < count; first += kServeChunk) {
     const Index rows = std::min(kServeChunk, count - first);
@@ -289,6 +293,11 @@ void CqlSac::save_sections(Checkpoint& out) const {
   out.put("actor_adam", actor_opt_.to_bytes());
   out.put("critic_adam", critic_opt_.to_bytes());
   out.put("alpha_adam", alpha_opt_.to_bytes());
+}
+
+void CqlSac::export_sections(Checkpoint& out) const {
+  out.meta["serving"] = {{"kind", "gaussian_mean"}, {"hidden", actor_->spec().hidden}, {"chunk", kCqlSacServeChunk}};
+  out.put("actor", actor_->params().to_bytes());
 }
 
 void CqlSac::load_sections(const Checkpoint& in) {

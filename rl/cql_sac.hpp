@@ -147,6 +147,8 @@ class CqlSac : public ConfiguredLearner<CqlSacConfig> {
  protected:
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
+  /// The Gaussian actor alone (serving is tanh of its mean).
+  void export_sections(Checkpoint& out) const override;
 
  private:
   /// One shard's contributions to CqlSacStats, already weighted by its share of the rows.

@@ -66,6 +66,24 @@ void Learner::save(const std::string& path) const {
   c.save(path);
 }
 
+Checkpoint Learner::export_policy(const std::vector<double>& alpha_low, const std::vector<double>& alpha_high) const {
+  if (Index(alpha_low.size()) != action_dim() || Index(alpha_high.size()) != action_dim())
+    throw std::invalid_argument("export_policy: " + std::to_string(alpha_low.size()) + " and " +
+                                std::to_string(alpha_high.size()) + " alpha bounds for a policy of action dim " +
+                                std::to_string(action_dim()));
+  Checkpoint out("export");
+  out.meta["format"] = kPolicyFormat;
+  out.meta["version"] = kPolicyVersion;
+  out.meta["algorithm"] = algorithm();
+  out.meta["state_dim"] = state_dim();
+  out.meta["action_dim"] = action_dim();
+  out.meta["alpha_low"] = alpha_low;
+  out.meta["alpha_high"] = alpha_high;
+  out.meta["iteration"] = iteration_;  // provenance only
+  export_sections(out);
+  return out;
+}
+
 std::unique_ptr<Learner> Learner::clone() const {
   Checkpoint c("memory");
   save(c);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "engine/checkpoint.hpp"
 #include "engine/json_config.hpp"
@@ -82,12 +83,21 @@ class Learner {
   /// An independent copy in the same state (through an in-memory checkpoint).
   std::unique_ptr<Learner> clone() const;
 
+  /// The exported policy (`mtf export`, read by serving/served_policy.hpp): only what act() needs, with
+  /// the action -> alpha map alpha_i = low_i + (clip(a_i) + 1) / 2 (high_i - low_i) (one bound per action
+  /// dimension; throws std::invalid_argument otherwise). Far smaller than a checkpoint: no targets, no
+  /// optimizer moments, no second critic.
+  Checkpoint export_policy(const std::vector<double>& alpha_low, const std::vector<double>& alpha_high) const;
+
  protected:
   explicit Learner(std::uint64_t seed) : rng_(seed) {}
   /// The learner's own sections.
   virtual void save_sections(Checkpoint& out) const = 0;
   /// Reads every section into scratch state first and commits only when all of them are good.
   virtual void load_sections(const Checkpoint& in) = 0;
+  /// The learner's serving networks as sections and meta["serving"] = {"kind": ..., the shapes}: one of
+  /// the kinds serving/served_policy.cpp runs ("bcq", "mlp", "gaussian_mean").
+  virtual void export_sections(Checkpoint& out) const = 0;
   /// True when `hyper` (a checkpoint's hyper-parameters) describes this learner's configuration.
   virtual bool same_hyperparameters(const nlohmann::json& hyper, const std::string& source) const = 0;
 

@@ -51,6 +51,9 @@ std::unique_ptr<Learner> make_learner(const std::string& name, const nlohmann::j
 
 std::unique_ptr<Learner> load_learner(const Checkpoint& checkpoint) {
   const std::string& src = checkpoint.source();
+  if (checkpoint.meta.contains("format") && checkpoint.meta["format"] == kPolicyFormat)
+    throw std::runtime_error(src + ": an exported policy (mtf export), not a training checkpoint: it holds only "
+                                   "what serving needs (serving/served_policy.hpp loads it)");
   const nlohmann::json& algorithm = checkpoint.meta_at("algorithm");
   if (!algorithm.is_string()) throw std::runtime_error(src + ": checkpoint field \"algorithm\" is not a string");
   std::unique_ptr<Learner> learner;

@@ -20,8 +20,9 @@ MlpSpec actor_spec(const TwinDelayedConfig& c) {
 
 // pi(s) for `count` states, no gradient. In chunks: the tape holds every layer's rows, and an estimator
 // may score a day's 300 k next states in one call (rows are independent: chunking changes no bit).
+constexpr Index kTd3ServeChunk = 4096;
 void td3_serve(Mlp<float>& actor, Tape<float>& t, const float* states, Index count, float* actions) {
-  constexpr Index kServeChunk = 4096;
+  constexpr Index kServeChunk = kTd3ServeChunk;
   const Index S = actor.spec().in, A = actor.spec().widths.back();
   for (Index first = 0; first < count; first += kServeChunk) {
     const Index rows = std::min(kServeChunk, count - first);
@@ -239,6 +240,14 @@ void Td3::save_sections(Checkpoint& out) const {
   // The last actor step's loss: iterations without one report it, so a resumed run reports what the
   // uninterrupted one would.
   out.put("last_actor_loss", std::string(reinterpret_cast<const char*>(&last_actor_loss_), sizeof(float)));
+}
+
+// The actor alone, with td3_serve's chunk of states (a chunk's row count can pick another GEMM kernel).
+void Td3::export_sections(Checkpoint& out) const {
+  std::vector<Index> hidden = actor_->spec().widths;
+  hidden.pop_back();
+  out.meta["serving"] = {{"kind", "mlp"}, {"hidden", hidden}, {"chunk", kTd3ServeChunk}};
+  out.put("policy", actor_->params().to_bytes());
 }
 
 void Td3::load_sections(const Checkpoint& in) {

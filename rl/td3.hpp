@@ -171,6 +171,8 @@ class Td3 : public ConfiguredLearner<Td3Config> {
 
   void save_sections(Checkpoint& out) const override;
   void load_sections(const Checkpoint& in) override;
+  /// The actor alone (UWAC+TD3 serves the same way).
+  void export_sections(Checkpoint& out) const override;
 
  private:
   Tape<float> serve_tape_;

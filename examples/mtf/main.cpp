@@ -28,6 +28,7 @@ const Command kCommands[] = {
     {"probe", "ask a finished loop's critic and the simulator the same questions, per user segment", mtf::cli::probe_command},
     {"baselines", "train every offline learner on the same logs: Figures 5-6 and each policy's true value", mtf::cli::baselines_command},
     {"bandit-ope", "a slate policy's click rate from another policy's logged bandit feedback (IPS, SNIPS, DM, DR)", mtf::cli::bandit_ope_command},
+    {"export", "write the serving file of a trained learner (serving/served_policy.hpp loads it)", mtf::cli::export_command},
     {"online", "run the BO or ES online baseline in the simulator with the loop's budget of user-days", mtf::cli::online_command},
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/install/consumer_test.sh BUILD_DIR SOURCE_DIR CHECKPOINT WORK — installs the built library into
-# WORK/prefix, builds tests/install/consumer against that prefix only (find_package(mtf CONFIG)), and runs
-# it on CHECKPOINT. Fails if any step does.
+# WORK/prefix, builds tests/install/consumer against that prefix only (find_package(mtf CONFIG)), exports
+# CHECKPOINT with the built `mtf export` and runs the consumer on the exported policy. Fails if any step does.
 set -euo pipefail
 build=$1 src=$2 ckpt=$3 work=$4
 rm -rf "$work"
@@ -11,4 +11,5 @@ cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_BUILD_TYPE=Re
       -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 test ! -e "$work/prefix/include/mtf/engine/tape.cpp"  # headers only
-"$work/consumer/decide_alpha" "$ckpt" 3
+"$build/examples/mtf/mtf" export --checkpoint "$ckpt" --out "$work/policy" >/dev/null
+"$work/consumer/decide_alpha" "$work/policy" 3

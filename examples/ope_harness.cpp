@@ -44,20 +44,21 @@ the whole log). Writes DIR/ope_harness.json and DIR/ope_harness.md.)";
 
 // The harness's default estimators and policy learners (examples/configs/ope_harness.json holds the same).
 const char* kDefaultConfig = R"json({
-  "estimator_defaults": {"hidden": [128, 128], "batch_size": 256, "steps": 2000, "lr": 3e-4},
+  "estimator_defaults": {"hidden": [64, 64], "batch_size": 256, "steps": 1500, "lr": 1e-3, "target_period": 50},
   "estimators": [
     {"name": "fqe", "estimator": "fqe"},
     {"name": "cope (paper, alpha_c 5e-4)", "estimator": "cope"},
-    {"name": "cope alpha_c 5e-5", "estimator": "cope", "settings": {"alpha": 5e-5}},
-    {"name": "cope alpha_c 5e-6", "estimator": "cope", "settings": {"alpha": 5e-6}},
     {"name": "cql_h alpha_c 5e-4", "estimator": "cql_h"},
     {"name": "bounded_fqe", "estimator": "bounded_fqe"},
-    {"name": "model_based", "estimator": "model_based", "settings": {"hidden": [256, 256], "steps": 4000, "lr": 1e-3}}
+    {"name": "model_based", "estimator": "model_based", "settings": {"hidden": [128, 128], "steps": 3000, "lr": 1e-3}},
+    {"name": "model_based K5 pessimism 1", "estimator": "model_based",
+     "settings": {"hidden": [128, 128], "steps": 3000, "lr": 1e-3, "ensemble": 5, "pessimism": 1}}
   ],
   "learner_hidden": 64,
   "bcq_stages": [300, 1500, 5000],
   "learners": {"bc": 2000, "td3": 3000, "cql_sac": 3000}
-})json";
+}
+)json";
 
 struct EstimatorEntry {
   std::string label, estimator;

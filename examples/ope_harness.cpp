@@ -168,7 +168,8 @@ int main(int argc, char** argv) try {
   app.add_option("--out", o.out, "output folder")->default_str("ope_out");
   app.add_option("--config", o.config_path, "harness config (JSON: estimators, policy learners); default: built in, "
                                             "as examples/configs/ope_harness.json");
-  app.add_option("--population", o.population, "parametric | kuairand (users and videos from KuaiRand-Pure)")
+  app.add_option("--population", o.population, "parametric | kuairand (users and videos from KuaiRand-Pure; --users of "
+                                               "its 27,285 users are logged, a seeded sample)")
       ->default_str("parametric");
   app.add_option("--kuairand-dir", o.kuairand_dir, "folder of the KuaiRand-Pure CSVs")->default_str("data/kuairand");
   app.add_option("--data", o.data, "data sizes the estimators fit on: test (last 10 % of sessions), all (the whole log)")
@@ -223,6 +224,15 @@ int main(int argc, char** argv) try {
   auto random = std::make_shared<RandomPolicy>(0.5);
   sim::DaysOptions days;
   days.days = o.days;
+  if (o.users < simulator.num_users()) {  // KuaiRand's population is all its users: log a seeded sample of --users
+    std::vector<int> ids(std::size_t(simulator.num_users()));
+    std::iota(ids.begin(), ids.end(), 0);
+    Rng pick(mix_seed(o.seed, "logged users"));
+    for (std::size_t i = ids.size() - 1; i > 0; --i) std::swap(ids[i], ids[std::size_t(pick.below(i + 1))]);
+    ids.resize(std::size_t(o.users));
+    std::sort(ids.begin(), ids.end());
+    days.users = ids;
+  }
   days.seed = mix_seed(o.seed, "simulated days");
   sim::RolloutOptions logging = rollout;
   logging.record = true;

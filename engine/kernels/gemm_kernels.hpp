@@ -18,7 +18,7 @@
 // with external linkage (std::min, an Eigen packet op, RowInit::row) instantiated in a file compiled with
 // -mavx512f is a weak symbol the linker may pick for every other caller too, which would then execute
 // AVX-512 instructions on any CPU. The kernel files use only intrinsics (internal linkage) and their own
-// static helpers; tests/engine/kernels/kernel_objects_test.sh checks their objects define no weak symbol.
+// static helpers; tests/engine/kernels/kernel_objects_test.sh checks their objects define no weak function.
 #pragma once
 #include <cstddef>
 

@@ -1,7 +1,7 @@
 // engine/kernels/dispatch.hpp — which instruction set the engine's own kernels run, picked at run time.
 //
-// The library is compiled for a portable baseline (x86-64-v2 unless MTF_NATIVE / MTF_BASELINE say
-// otherwise); the kernels that pay for wider vectors (engine/kernels/gemm_*.cpp) are compiled once per
+// A portable build (MTF_NATIVE=OFF) compiles the library for a baseline (MTF_BASELINE, x86-64-v2); in
+// every build the kernels that pay for wider vectors (engine/kernels/gemm_*.cpp) are compiled once per
 // instruction set, each file with its own -m flags, and the first GEMM picks the widest one this CPU
 // runs: AVX-512F, else AVX2 + FMA, else Eigen's kernels ("generic"). The environment variable
 // MTF_KERNEL (avx512 | avx2 | generic | auto) or set_kernel() overrides the choice, e.g. to test each

@@ -84,6 +84,9 @@ else
   fi
 fi
 grep -q '^MTF_NATIVE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" && NATIVE=ON || NATIVE=OFF
+# The engine kernel the benchmarks run (picked at run time, or MTF_KERNEL), as `mtf --version` names it.
+KERNEL=$("$BUILD_DIR/examples/mtf/mtf" --version 2>/dev/null | sed -n 's/^mtf [^,]*, kernel \([a-z0-9]*\).*/\1/p')
+KERNEL=${KERNEL:-unknown}
 
 # ------------------------------------------------------------------ the peer available?
 HAVE_PEER=1
@@ -249,7 +252,7 @@ log "load average at end: $LOAD_END"
 HEADER="$WORK/header.md"
 {
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; fp32 peak measured by bench_peak ($ISA FMA loop): ${PEAK1} GFLOP/s on 1 thread, ${PEAK2} GFLOP/s on 2 threads."
-  echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE). Each side at its best of $ROUNDS rounds (separate processes, ours then the peer's, interleaved). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}. OMP_WAIT_POLICY at T > 1: each side at its best of [$WAIT_POLICIES] (named in the table; default = unset)."
+  echo "Source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- engine nets rl ope 2>/dev/null || echo ' (engine/nets/rl/ope with uncommitted changes)'). Build: $BUILD_DIR (MTF_NATIVE=$NATIVE, kernel $KERNEL). Each side at its best of $ROUNDS rounds (separate processes, ours then the peer's, interleaved). Ours: Google Benchmark, median of $REPS repetitions, OMP_NUM_THREADS=T, OMP_PROC_BIND=${OMP_PROC_BIND:-unset}. OMP_WAIT_POLICY at T > 1: each side at its best of [$WAIT_POLICIES] (named in the table; default = unset)."
   if [ $HAVE_PEER = 1 ]; then
     echo "Peer: torch $TORCH_VERSION via $PEER_PY $PEER_DIR/torch_bcq.py and torch_baselines.py --threads T (median of 5 timed blocks), GLIBC_TUNABLES=$PEER_TUNABLES; ${BLAS_LINE:-BLAS: ?}."
   else

@@ -6,44 +6,31 @@
 #include <stdexcept>
 #include <type_traits>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
+#include "engine/kernels/adam_kernels.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "engine/threads.hpp"
 
 namespace mtf {
 
 namespace {
 
-// One Adam update of elements [b, e) (torch.optim.Adam's expression). Every element takes the same
-// instruction path whatever its address or the thread split (chunks are multiples of 16): a vector loop
-// with a masked tail, never an alignment-dependent scalar prologue, so the bits depend only on values.
-// The vector form is written out because GCC keeps a scalar std::sqrt loop scalar (errno).
+// One Adam update of elements [b, e) (torch.optim.Adam's expression). Float runs the vector kernel of
+// the active instruction set (engine/kernels/adam_kernels.hpp: the same bits for AVX-512 and AVX2); the
+// scalar loop is double's and the generic path's. The vector form is written out because GCC keeps a
+// scalar std::sqrt loop scalar (errno).
 template <class T>
 void update_range(std::ptrdiff_t b, std::ptrdiff_t e, T* p, const T* g, T* m, T* v, T step_size, T inv_sqrt_bias2,
             T b1, T b2, T c1, T c2, T eps) {
-#if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
-    const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1),
-                 vc2 = _mm512_set1_ps(c2), veps = _mm512_set1_ps(eps), vstep = _mm512_set1_ps(step_size),
-                 vinv = _mm512_set1_ps(inv_sqrt_bias2);
-    for (std::ptrdiff_t i = b; i < e; i += 16) {
-      const __mmask16 k = e - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (e - i)) - 1u);
-      const __m512 gi = _mm512_maskz_loadu_ps(k, g + i);
-      const __m512 mi = _mm512_fmadd_ps(vb1, _mm512_maskz_loadu_ps(k, m + i), _mm512_mul_ps(vc1, gi));
-      const __m512 vi =
-          _mm512_fmadd_ps(vb2, _mm512_maskz_loadu_ps(k, v + i), _mm512_mul_ps(_mm512_mul_ps(vc2, gi), gi));
-      const __m512 denom = _mm512_fmadd_ps(_mm512_sqrt_ps(vi), vinv, veps);
-      const __m512 pi = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, p + i),
-                                      _mm512_div_ps(_mm512_mul_ps(vstep, mi), denom));
-      _mm512_mask_storeu_ps(m + i, k, mi);
-      _mm512_mask_storeu_ps(v + i, k, vi);
-      _mm512_mask_storeu_ps(p + i, k, pi);
+    switch (active_kernel()) {
+      case KernelIsa::Avx512:
+        return avx512::adam_update(b, e, p, g, m, v, step_size, inv_sqrt_bias2, b1, b2, c1, c2, eps);
+      case KernelIsa::Avx2:
+        return avx2::adam_update(b, e, p, g, m, v, step_size, inv_sqrt_bias2, b1, b2, c1, c2, eps);
+      case KernelIsa::Generic:
+        break;
     }
-    return;
   }
-#endif
   for (std::ptrdiff_t i = b; i < e; ++i) {
     m[i] = b1 * m[i] + c1 * g[i];
     v[i] = b2 * v[i] + c2 * g[i] * g[i];

@@ -1,6 +1,7 @@
 #include "engine/gemm.hpp"
 
-#include "engine/gemm_avx512.hpp"
+#include "engine/kernels/dispatch.hpp"
+#include "engine/kernels/gemm_kernels.hpp"
 #include "engine/threads.hpp"
 
 #include <omp.h>
@@ -72,31 +73,68 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
                                                                           nullptr);
 }
 
-// Which kernel runs a product. The choice depends on the whole product's shape only (never on the rows
-// a thread owns), so every thread of a split product runs the same arithmetic.
-//  * Own: engine/gemm_avx512 (float, AVX-512 builds), for outputs at least one 32-wide tile wide and
-//    one 12-row tile tall: 94-110 GFLOP/s against Eigen's 66-89 on the BCQ layer shapes.
-//  * Gemv / Gevm: engine/gemm_avx512's vector loops for the 1-wide products (n = 1 with op(A) = A and
-//    a contiguous op(B) column: the Q heads' forward; m = 1 with op(B) = B: their weight gradient).
-//  * Eigen: everything else — double (tests, gradient checks), builds without AVX-512, and the other
-//    thin products (the 12- and 24-wide heads, weight gradients with fewer than 12 rows), where a
-//    12 x 32 tile would waste most of its lanes and Eigen measured faster.
-enum class Kernel { Own, Gemv, Gevm, Eigen };
-// The own kernel from 8 rows: one state served by BCQ is a 10-row product (n = 10 proposals), where
-// Eigen's path packs the whole weight matrix on every call; a 12-row tile with 2 idle rows is faster
-// (bench_serving BM_Serve/single). Below 8 rows Eigen stays (most of the tile's lanes would idle).
-constexpr Index kOwnMinRows = 8;
+// The own float kernels of one instruction set (engine/kernels/gemm_kernels.hpp).
+struct OwnKernels {
+  Index mr, nr;
+  std::size_t packed_a, packed_b;
+  decltype(&avx512::gemm_rows) gemm_rows;
+  decltype(&avx512::gemv_rows) gemv_rows;
+  decltype(&avx512::gevm) gevm;
+};
+constexpr OwnKernels kAvx512{avx512::kMr, avx512::kNr, avx512::kPackedA, avx512::kPackedB,
+                             &avx512::gemm_rows, &avx512::gemv_rows, &avx512::gevm};
+constexpr OwnKernels kAvx2{avx2::kMr, avx2::kNr, avx2::kPackedA, avx2::kPackedB,
+                           &avx2::gemm_rows, &avx2::gemv_rows, &avx2::gevm};
+
+// Which kernel runs a product. The choice depends on the whole product's shape and the active kernel
+// (engine/kernels/dispatch.hpp) only, never on the rows a thread owns, so every thread of a split product
+// runs the same arithmetic.
+//  * Own: the active instruction set's tiled kernel (float), for outputs at least one tile wide and tall
+//    (AVX-512: 12 x 32; AVX2: 6 x 16). AVX-512: 94-110 GFLOP/s against Eigen's 66-89 on the BCQ layer
+//    shapes (Zen 4).
+//  * Gemv / Gevm: its vector loops for the 1-wide products (n = 1 with op(A) = A and a contiguous op(B)
+//    column: the Q heads' forward; m = 1 with op(B) = B: their weight gradient).
+//  * The other thin products (the 12- and 24-wide heads, products with fewer rows than a tile):
+//    Eigen's kernel where this file is compiled for vectors as wide as the own kernel's (a -march=native
+//    build: Eigen measured faster there, as a tile wastes most of its lanes), else the own kernel
+//    (a portable build, where Eigen runs 4-wide SSE: the AVX-512 kernel's 12 x 16 half tile ran the
+//    12-wide head 300 x 12 x 2560 rows in 0.32 ms against SSE Eigen's 0.89-1.12 and AVX-512 Eigen's 0.58-0.62, Zen 5).
+//  * Eigen: everything else — double (tests, gradient checks) and the generic path.
+#if defined(__AVX512F__)
+constexpr bool kEigenAvx512 = true;  // Eigen compiled for 16 lanes
+#else
+constexpr bool kEigenAvx512 = false;
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+constexpr bool kEigenAvx2 = true;  // Eigen compiled for 8 lanes
+#else
+constexpr bool kEigenAvx2 = false;
+#endif
+enum class Path { Own, Gemv, Gevm, Eigen };
+// The AVX-512 tile from 8 rows (its tile is 12): one state served by BCQ is a 10-row product (n = 10
+// proposals), where Eigen's path packs the whole weight matrix on every call; a 12-row tile with 2 idle
+// rows is faster (bench_serving BM_Serve/single). Below 8 rows Eigen stays in a native build.
+constexpr Index kAvx512OwnMinRows = 8;
+struct Choice {
+  Path path;
+  const OwnKernels* own;
+};
 template <class T>
-Kernel choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) {
+Choice choose_kernel(Index m, Index n, Trans trans_a, Trans trans_b, Index ldb) {
   if constexpr (std::is_same_v<T, float>) {
-    if (avx512::available()) {
-      if (n >= avx512::kNr && m >= kOwnMinRows) return Kernel::Own;
-      if (n == 1 && trans_a == Trans::No && (trans_b == Trans::Yes || ldb == 1)) return Kernel::Gemv;
-      if (m == 1 && trans_b == Trans::No) return Kernel::Gevm;
+    const KernelIsa isa = active_kernel();
+    const OwnKernels* own = isa == KernelIsa::Avx512 ? &kAvx512 : isa == KernelIsa::Avx2 ? &kAvx2 : nullptr;
+    if (own) {
+      const Index min_rows = isa == KernelIsa::Avx512 ? kAvx512OwnMinRows : own->mr;
+      if (n >= own->nr && m >= min_rows) return {Path::Own, own};
+      if (n == 1 && trans_a == Trans::No && (trans_b == Trans::Yes || ldb == 1)) return {Path::Gemv, own};
+      if (m == 1 && trans_b == Trans::No) return {Path::Gevm, own};
+      const bool eigen_as_wide = isa == KernelIsa::Avx512 ? kEigenAvx512 : kEigenAvx2;
+      if (!eigen_as_wide && n > 1) return {Path::Own, own};  // whatever m: a row's bits never depend on m
     }
   }
   (void)m, (void)n, (void)trans_a, (void)trans_b, (void)ldb;
-  return Kernel::Eigen;
+  return {Path::Eigen, nullptr};
 }
 
 // Rows of C set to their starting rows (or zero): the starting value of an overwriting product.
@@ -118,12 +156,12 @@ void relu_rows(T* c, Index ldc, Index rows, Index n) {
 
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Kernel kernel) {
+                   Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel) {
   // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
-  // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernel's
-  // blocking is fixed: engine/gemm_avx512.hpp.)
+  // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernels'
+  // blocking is fixed: engine/kernels/gemm_kernels.hpp.)
   Index kc = k, mc = n, nc = m;
-  if (kernel == Kernel::Eigen)
+  if (kernel.path == Path::Eigen)
     Eigen::internal::computeProductBlockingSizes<T, T, 1, Index>(kc, mc, nc, Index(1));
 
   // Rows [r0, r0 + rows) of C on the calling thread.
@@ -131,18 +169,18 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
     // Row r of op(A): row-major A at a + r*lda; transposed (col-major view) at a + r.
     const T* a_rows = OrderA == Eigen::RowMajor ? a + r0 * lda : a + r0;
     if constexpr (std::is_same_v<T, float>) {
-      if (kernel == Kernel::Gemv) {  // op(B)'s one column is contiguous (see choose_kernel)
-        avx512::gemv_rows(rows, k, a_rows, lda, b, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu);
+      if (kernel.path == Path::Gemv) {  // op(B)'s one column is contiguous (see choose_kernel)
+        kernel.own->gemv_rows(rows, k, a_rows, lda, b, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu);
         return;
       }
-      if (kernel == Kernel::Gevm) {  // m = 1: op(A)'s one row, stride lda if transposed
-        avx512::gevm(n, k, a, OrderA == Eigen::ColMajor ? lda : 1, b, ldb, c, !accumulate, init.row(0), relu);
+      if (kernel.path == Path::Gevm) {  // m = 1: op(A)'s one row, stride lda if transposed
+        kernel.own->gevm(n, k, a, OrderA == Eigen::ColMajor ? lda : 1, b, ldb, c, !accumulate, init.row(0), relu);
         return;
       }
-      if (kernel == Kernel::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
+      if (kernel.path == Path::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
         Workspace<float>& ws = thread_workspace<float>();
-        ws.reserve(avx512::packed_a_size(), avx512::packed_b_size());
-        avx512::gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
+        ws.reserve(kernel.own->packed_a, kernel.own->packed_b);
+        kernel.own->gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
                           b, ldb, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu, ws.a, ws.b);
         return;
       }
@@ -163,8 +201,8 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
   }
 #pragma omp parallel num_threads(threads)
   {
-    // Rows of C in chunks cut at multiples of 24 rows (whole 12-row tiles of the own kernel, whole
-    // register columns of Eigen's), sized from the team OpenMP actually granted (it may be smaller
+    // Rows of C in chunks cut at multiples of 24 rows (whole 12- and 6-row tiles of the own kernels,
+    // whole register columns of Eigen's), sized from the team OpenMP actually granted (it may be smaller
     // than asked). Where the row splits fall does not change any element's arithmetic (see the
     // header), so the bits stay the same.
     const Range chunk = split_range(m, omp_get_num_threads(), omp_get_thread_num(), 24);
@@ -174,7 +212,7 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
 
 template <class T>
 void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, T* c, Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Kernel kernel) {
+               Index ldb, T* c, Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate) fill_rows(c, ldc, m, n, init);
@@ -219,7 +257,7 @@ void gemm_init_rows(Trans trans_a, Trans trans_b, Index m, Index n, Index k, con
 template <class T>
 void gemm_eigen(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
                 Index ldb, T* c, Index ldc, bool accumulate) {
-  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, RowInit<T>{}, false, Kernel::Eigen);
+  gemm_impl(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, RowInit<T>{}, false, Choice{Path::Eigen, nullptr});
 }
 
 template <class T>

@@ -4,16 +4,18 @@
 //
 // Every GEMM of the engine (linear forward, its input and weight gradients) goes through here, so the
 // engine owns GEMM threading in one place:
-//  * the arithmetic is single-threaded and cache-blocked: the engine's own AVX-512 kernel
-//    (engine/gemm_avx512.hpp) for float products at least 12 x 32 and its vector loops for 1-wide ones,
-//    Eigen's general_matrix_matrix_product for the rest (double, the other thin products, builds without
-//    AVX-512); the choice depends on the product's shape only;
+//  * the arithmetic is single-threaded and cache-blocked: for float, the engine's own kernel of the
+//    instruction set picked at run time (engine/kernels/: AVX-512 12 x 32 tiles, or AVX2+FMA 6 x 16)
+//    for products at least one tile large and its vector loops for 1-wide ones; Eigen's
+//    general_matrix_matrix_product for the rest (double, the other thin products, the generic path);
+//    the choice depends on the product's shape and the active kernel only (engine/kernels/dispatch.hpp);
 //  * the rows of C are split across OpenMP threads (never the k dimension), with one cache blocking
 //    computed for the whole product, so every element of C is summed in the same order whatever the
 //    thread count: 1 and 2 threads give identical bits;
 //  * the packing buffers are per-thread and only grow, so after warm-up a GEMM never allocates
 //    (Eigen's own product path heap-allocates its packing buffers above 128 KiB on every call).
 #pragma once
+#include "engine/row_init.hpp"
 #include "engine/tensor.hpp"
 
 namespace mtf {
@@ -28,18 +30,6 @@ enum class Epilogue { None, Relu };
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
           Index ldb, T* c, Index ldc, bool accumulate, Epilogue epilogue = Epilogue::None);
-
-/// Where an overwriting product's rows start: row i of C from row (first_row + i) / group of `data`
-/// (row stride ld). ld = 0 starts every row from the same row (a bias); data = nullptr from zero.
-template <class T>
-struct RowInit {
-  const T* data = nullptr;
-  Index ld = 0;
-  Index group = 1;
-  Index first_row = 0;
-  const T* row(Index i) const { return data ? data + ((first_row + i) / group) * ld : nullptr; }
-  RowInit from(Index r0) const { return {data, ld, group, first_row + r0}; }  // rows r0, r0+1, ...
-};
 
 /// C = repeat_rows(init, group) + op(A) op(B) [then ReLU]: row i of C starts from row i / group of `init`
 /// (row stride ldi), in the kernel's first stores. The factored first layer's broadcast of its

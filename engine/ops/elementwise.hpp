@@ -19,6 +19,17 @@ template <class T>
 FlatMap<T> span(const Tensor<T>& t, std::ptrdiff_t begin, std::ptrdiff_t end) {
   return FlatMap<T>(t.data + begin, end - begin);
 }
+/// out[i] += pick(i) ? a[i] : b[i] for i in [begin, end), where a or b may be null for zero. A plain loop
+/// with unconditional loads rather than Eigen's select(), which for the SSE baseline ran element by element
+/// with a branch on a random condition (engine/ops/linear.hpp's relu_mask measured it); the same values
+/// are added, so the bits are the same.
+template <class T, class Pick>
+void add_selected(T* out, const T* a, const T* b, std::ptrdiff_t begin, std::ptrdiff_t end, Pick pick) {
+  for (std::ptrdiff_t i = begin; i < end; ++i) {
+    const T va = a ? a[i] : T(0), vb = b ? b[i] : T(0);
+    out[i] += pick(i) ? va : vb;
+  }
+}
 /// Runs body(x, y, begin, end) for a unary node, where x is the input node and y the output node.
 template <class T, class Body>
 void for_unary(Tape<T>& t, const Node<T>& n, Body&& body) {
@@ -43,9 +54,10 @@ struct Relu {
   static void backward(Tape<T>& t, const Node<T>& n) {
     Node<T>& x = t.node(n.in[0]);
     if (!x.needs_grad) return;
+    const T* y = n.value.data;
     detail::for_unary(t, n, [&](const Node<T>&, auto b, auto e) {
-      detail::span(x.grad, b, e) +=
-          (detail::span(n.value, b, e) > T(0)).select(detail::span(n.grad, b, e), T(0));
+      detail::add_selected(x.grad.data, n.grad.data, static_cast<const T*>(nullptr), b, e,
+                           [&](std::ptrdiff_t i) { return y[i] > T(0); });
     });
   }
 };
@@ -183,10 +195,10 @@ struct Clamp {
     Node<T>& x = t.node(n.in[0]);
     if (!x.needs_grad) return;
     const T lo = n.attrs.a, hi = n.attrs.b;
-    detail::for_unary(t, n, [&](const Node<T>& xn, auto b, auto e) {
-      auto xv = detail::span(xn.value, b, e);
-      detail::span(x.grad, b, e) +=
-          (xv >= lo && xv <= hi).select(detail::span(n.grad, b, e), T(0));
+    const T* xv = x.value.data;
+    detail::for_unary(t, n, [&](const Node<T>&, auto b, auto e) {
+      detail::add_selected(x.grad.data, n.grad.data, static_cast<const T*>(nullptr), b, e,
+                           [&](std::ptrdiff_t i) { return xv[i] >= lo && xv[i] <= hi; });
     });
   }
 };
@@ -276,11 +288,11 @@ struct Minimum {
   static void backward(Tape<T>& t, const Node<T>& n) {
     Node<T>& x = t.node(n.in[0]);
     Node<T>& y = t.node(n.in[1]);
+    const T *xv = x.value.data, *yv = y.value.data, *dz = n.grad.data, *none = nullptr;
+    auto pick_x = [&](std::ptrdiff_t i) { return xv[i] <= yv[i]; };
     detail::for_binary(t, n, [&](const Node<T>&, const Node<T>&, auto b, auto e) {
-      auto pick_x = detail::span(x.value, b, e) <= detail::span(y.value, b, e);
-      auto dz = detail::span(n.grad, b, e);
-      if (x.needs_grad) detail::span(x.grad, b, e) += pick_x.select(dz, T(0));
-      if (y.needs_grad) detail::span(y.grad, b, e) += pick_x.select(T(0), dz);
+      if (x.needs_grad) detail::add_selected(x.grad.data, dz, none, b, e, pick_x);
+      if (y.needs_grad) detail::add_selected(y.grad.data, none, dz, b, e, pick_x);
     });
   }
 };
@@ -298,11 +310,11 @@ struct Maximum {
   static void backward(Tape<T>& t, const Node<T>& n) {
     Node<T>& x = t.node(n.in[0]);
     Node<T>& y = t.node(n.in[1]);
+    const T *xv = x.value.data, *yv = y.value.data, *dz = n.grad.data, *none = nullptr;
+    auto pick_x = [&](std::ptrdiff_t i) { return xv[i] >= yv[i]; };
     detail::for_binary(t, n, [&](const Node<T>&, const Node<T>&, auto b, auto e) {
-      auto pick_x = detail::span(x.value, b, e) >= detail::span(y.value, b, e);
-      auto dz = detail::span(n.grad, b, e);
-      if (x.needs_grad) detail::span(x.grad, b, e) += pick_x.select(dz, T(0));
-      if (y.needs_grad) detail::span(y.grad, b, e) += pick_x.select(T(0), dz);
+      if (x.needs_grad) detail::add_selected(x.grad.data, dz, none, b, e, pick_x);
+      if (y.needs_grad) detail::add_selected(y.grad.data, none, dz, b, e, pick_x);
     });
   }
 };

@@ -17,7 +17,17 @@ namespace detail {
 // dz = dy * 1[y > 0] for a fused ReLU, into `dz`: the gradient at the pre-activation.
 template <class T>
 void relu_mask(const Node<T>& n, Tensor<T>& dz) {
-  dz.mat() = (n.value.mat().array() > T(0)).select(n.grad.mat(), T(0));
+  // A plain loop with unconditional loads, not Eigen's select(): the compiler turns it into a compare and a
+  // mask at any instruction set, where Eigen's select compiled for the SSE baseline ran element by
+  // element with a branch on the (random) sign: 28 % of an FQE step instead of 3 %.
+  const T* y = n.value.data;
+  const T* dy = n.grad.data;
+  T* out = dz.data;
+  const Index size = dz.size();
+  for (Index i = 0; i < size; ++i) {
+    const T g = dy[i];
+    out[i] = y[i] > T(0) ? g : T(0);
+  }
 }
 }  // namespace detail
 

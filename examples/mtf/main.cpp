@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "engine/json_config.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "engine/limits.hpp"
 #include "examples/cli/options.hpp"
 
@@ -33,7 +34,8 @@ const Command kCommands[] = {
 };
 
 void usage(std::FILE* out) {
-  std::fprintf(out, "usage: mtf [--limits FILE] <command> [options]   (mtf <command> --help for a command's options)\n\n"
+  std::fprintf(out, "usage: mtf [--limits FILE] <command> [options]   (mtf <command> --help for a command's options)\n"
+                    "       mtf --version   the version and the engine's kernel (MTF_KERNEL=avx512|avx2|generic overrides it)\n\n"
                     "--limits FILE  a JSON object of input limits for this run (engine/limits.hpp's InputLimits:\n"
                     "               max_json_depth, max_json_bytes, max_line_bytes, max_state_dim, max_width,\n"
                     "               max_network_parameters, max_activations); omitted ones keep their defaults\n\n"
@@ -67,6 +69,15 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     usage(stdout);
+    return 0;
+  }
+  if (name == "--version") {
+    try {
+      std::printf("mtf %s, %s\n", MTF_VERSION, mtf::kernel_summary().c_str());
+    } catch (const std::exception& e) {  // a bad MTF_KERNEL
+      std::fprintf(stderr, "mtf: error: %s\n", e.what());
+      return 1;
+    }
     return 0;
   }
   for (const Command& c : kCommands) {

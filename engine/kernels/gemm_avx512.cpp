@@ -1,20 +1,36 @@
-#include "engine/gemm_avx512.hpp"
+// engine/kernels/gemm_avx512.cpp — the AVX-512 GEMM kernels (engine/kernels/gemm_kernels.hpp), compiled
+// with -mavx512f -mfma whatever the rest of the build's flags. Only intrinsics and this file's own static
+// helpers: no Eigen, no standard-library template (see the header for why).
+#include "engine/kernels/gemm_kernels.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-
 namespace mtf::avx512 {
+
+using Index = std::ptrdiff_t;
 
 #if defined(__AVX512F__)
 
-bool available() { return true; }
+bool compiled() { return true; }
 
 namespace {
+
+inline Index min_i(Index a, Index b) { return a < b ? a : b; }
+inline Index clamp_i(Index v, Index lo, Index hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// init.row(i) and init.from(r0), without instantiating RowInit's inline members in this file.
+inline const float* init_row(const RowInit<float>& init, Index i) {
+  return init.data ? init.data + ((init.first_row + i) / init.group) * init.ld : nullptr;
+}
+inline RowInit<float> init_from(const RowInit<float>& init, Index r0) {
+  RowInit<float> r;
+  r.data = init.data;
+  r.ld = init.ld;
+  r.group = init.group;
+  r.first_row = init.first_row + r0;
+  return r;
+}
 
 static_assert(kMr == 12 && kNr == 32, "the packing masks and the kernel's registers assume a 12 x 32 tile");
 
@@ -52,7 +68,7 @@ inline void transpose16x16(__m512 r[16]) {
 // past nc zero so the kernel can always run full width.
 void pack_b(bool trans_b, Index kc, Index nc, const float* b, Index ldb, Index p0, Index j0, float* out) {
   for (Index jr = 0; jr < nc; jr += kNr) {
-    const Index w = std::min(kNr, nc - jr);
+    const Index w = min_i(kNr, nc - jr);
     float* panel = out + jr * kc;
     if (!trans_b) {
       // op(B) = B (k x n): row p of the panel is a contiguous slice of B's row p.
@@ -62,8 +78,7 @@ void pack_b(bool trans_b, Index kc, Index nc, const float* b, Index ldb, Index p
         if (w == kNr) {
           for (Index v = 0; v < kNr; v += 16) _mm512_store_ps(dst + v, _mm512_loadu_ps(src + v));
         } else {
-          std::memcpy(dst, src, sizeof(float) * std::size_t(w));
-          std::fill(dst + w, dst + kNr, 0.0f);
+          for (Index j = 0; j < kNr; ++j) dst[j] = j < w ? src[j] : 0.0f;
         }
       }
     } else {
@@ -124,9 +139,11 @@ void pack_a(bool trans_a, Index mr, Index kc, const float* a, Index lda, Index i
 // With `first` set (the product's first k-block when C is to be overwritten) row i of the tile is stored
 // as init.row(i)[col0 ..] + acc (or acc when init is empty) and C is never read. With
 // `relu` set (the product's last k-block of a fused linear + ReLU) the stored values are max(., 0).
+// kVecs = 1: the left half of the panel only, for a tile at most 16 wide (the 12-wide heads): half the FMAs
+// of a full tile, the same arithmetic per element.
+template <int kVecs>
 inline void kernel(Index kc, const float* __restrict a_panel, const float* __restrict b_panel, float* c,
                    Index ldc, Index mr, Index nr, bool first, const RowInit<float>& init, Index col0, bool relu) {
-  constexpr int kVecs = kNr / 16;
   __m512 acc[kMr][kVecs];
 #pragma GCC unroll 24
   for (int i = 0; i < kMr; ++i)
@@ -147,15 +164,15 @@ inline void kernel(Index kc, const float* __restrict a_panel, const float* __res
   }
   __mmask16 mask[kVecs];
   for (int v = 0; v < kVecs; ++v) {
-    const Index w = std::clamp<Index>(nr - 16 * v, 0, 16);
+    const Index w = clamp_i(nr - 16 * v, 0, 16);
     mask[v] = w == 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1u);
   }
-  const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);  // max(x, -inf) = x
+  const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-__builtin_inff());  // max(x, -inf) = x
   if (first) {
 #pragma GCC unroll 24
     for (int i = 0; i < kMr; ++i) {
       if (i >= mr) break;
-      const float* src = init.row(i);
+      const float* src = init_row(init, i);
 #pragma GCC unroll 2
       for (int v = 0; v < kVecs; ++v) {
         const __m512 base = src ? _mm512_maskz_loadu_ps(mask[v], src + col0 + 16 * v) : _mm512_setzero_ps();
@@ -187,16 +204,18 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
                const float* b, Index ldb, float* c, Index ldc, bool overwrite, const RowInit<float>& init,
                bool relu, float* a_packed, float* b_packed) {
   for (Index j0 = 0; j0 < n; j0 += kNc) {
-    const Index nc = std::min(kNc, n - j0);
+    const Index nc = min_i(kNc, n - j0);
     for (Index p0 = 0; p0 < k; p0 += kKc) {  // k-blocks in increasing order (see the header)
-      const Index kc = std::min(kKc, k - p0);
+      const Index kc = min_i(kKc, k - p0);
       pack_b(trans_b, kc, nc, b, ldb, p0, j0, b_packed);
       for (Index i0 = 0; i0 < rows; i0 += kMr) {
-        const Index mr = std::min<Index>(kMr, rows - i0);
+        const Index mr = min_i(kMr, rows - i0);
         pack_a(trans_a, mr, kc, a, lda, i0, p0, a_packed);
-        for (Index jr = 0; jr < nc; jr += kNr)
-          kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, std::min(kNr, nc - jr),
-                 overwrite && p0 == 0, init.from(i0), j0 + jr, relu && p0 + kc == k);
+        for (Index jr = 0; jr < nc; jr += kNr) {
+          const Index nr = min_i(kNr, nc - jr);
+          (nr > 16 ? kernel<2> : kernel<1>)(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, nr,
+                                            overwrite && p0 == 0, init_from(init, i0), j0 + jr, relu && p0 + kc == k);
+        }
       }
     }
   }
@@ -207,7 +226,7 @@ namespace {
 // The stored value: acc (+ bias) when overwriting, else C + acc; then the ReLU if asked.
 inline float finish(float acc, float* c, bool overwrite, const float* bias, bool relu) {
   const float v = overwrite ? (bias ? *bias + acc : acc) : *c + acc;
-  return relu ? std::max(v, 0.0f) : v;
+  return relu ? (v > 0.0f ? v : 0.0f) : v;
 }
 // One row's dot product: 16-lane partial sums over p (masked tail), then one horizontal add. The order
 // depends on k only, so a row gives the same bits whichever group or thread computes it.
@@ -226,7 +245,7 @@ void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, f
       for (int r = 0; r < 4; ++r) acc[r] = dot_step(acc[r], a + (i + r) * lda, v, p, m);
     }
     for (int r = 0; r < 4; ++r)
-      c[(i + r) * ldc] = finish(_mm512_reduce_add_ps(acc[r]), c + (i + r) * ldc, overwrite, init.row(i + r), relu);
+      c[(i + r) * ldc] = finish(_mm512_reduce_add_ps(acc[r]), c + (i + r) * ldc, overwrite, init_row(init, i + r), relu);
   }
   for (; i < rows; ++i) {
     __m512 acc = _mm512_setzero_ps();
@@ -234,7 +253,7 @@ void gemv_rows(Index rows, Index k, const float* a, Index lda, const float* v, f
       const __mmask16 m = k - p >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - p)) - 1u);
       acc = dot_step(acc, a + i * lda, v, p, m);
     }
-    c[i * ldc] = finish(_mm512_reduce_add_ps(acc), c + i * ldc, overwrite, init.row(i), relu);
+    c[i * ldc] = finish(_mm512_reduce_add_ps(acc), c + i * ldc, overwrite, init_row(init, i), relu);
   }
 }
 
@@ -243,7 +262,7 @@ void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Inde
   for (Index j = 0; j < n; j += 64) {  // 64 columns = 4 accumulators; each one sums over r in order
     __mmask16 m[4];
     for (int v = 0; v < 4; ++v) {
-      const Index w = std::clamp<Index>(n - j - 16 * v, 0, 16);
+      const Index w = clamp_i(n - j - 16 * v, 0, 16);
       m[v] = w == 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1u);
     }
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
@@ -252,7 +271,7 @@ void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Inde
       for (int v = 0; v < 4; ++v)
         acc[v] = _mm512_fmadd_ps(ur, _mm512_maskz_loadu_ps(m[v], b + r * ldb + j + 16 * v), acc[v]);
     }
-    const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-INFINITY);
+    const __m512 floor = relu ? _mm512_setzero_ps() : _mm512_set1_ps(-__builtin_inff());
     for (int v = 0; v < 4; ++v) {
       float* dst = c + j + 16 * v;
       const __m512 base = overwrite ? (bias ? _mm512_maskz_loadu_ps(m[v], bias + j + 16 * v) : _mm512_setzero_ps())
@@ -262,9 +281,9 @@ void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Inde
   }
 }
 
-#else  // no AVX-512: engine/gemm.cpp uses Eigen's kernel
+#else  // not compiled with AVX-512 (a non-x86 build): dispatch never picks this kernel
 
-bool available() { return false; }
+bool compiled() { return false; }
 void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
                const RowInit<float>&, bool, float*, float*) {}
 void gemv_rows(Index, Index, const float*, Index, const float*, float*, Index, bool, const RowInit<float>&, bool) {}

@@ -185,6 +185,9 @@ int main(int argc, char** argv) try {
   cli::add_seed(app, "--seed", o.seed, "seed of the whole run");
   cli::add_threads(app);
   if (const int status = cli::parse(app, argc, argv); status >= 0) return status;
+  if (std::filesystem::exists(o.out) && !std::filesystem::is_directory(o.out))
+    throw cli::UsageError("--out " + o.out + " exists and is not a folder (the harness writes ope_harness.json and "
+                          "ope_harness.md into it)");
   const auto started = std::chrono::steady_clock::now();
   // A config file's top-level keys replace the built-in ones; the keys it omits keep theirs.
   nlohmann::json config_json = nlohmann::json::parse(kDefaultConfig);

@@ -4,6 +4,7 @@
 // TwinCritic: BCQ's clipped double-Q pair Q1, Q2 (paper eq. 6–7), each [S+A -> 400 -> 300 -> 1], in ONE
 // flat buffer so one Adam and one soft update cover both.
 #pragma once
+#include <cstring>
 #include <vector>
 
 #include "engine/ops.hpp"
@@ -20,6 +21,20 @@ struct CriticSpec {
 /// One Q head: [S+A -> hidden... -> 1], ReLU hidden, identity output (the critics here and in
 /// nets/dropout_critic.hpp). Throws std::invalid_argument for non-positive dims or no hidden layer.
 MlpSpec critic_head_spec(const CriticSpec& spec);
+
+/// BCQ's choice among candidates (Algorithm 1's serving, eq. 5): for each of `rows` states, the candidate
+/// with the highest Q of its n (row i*n + j of q (rows n, 1) and candidates (rows n, A)) is copied to
+/// out (rows, A); ties keep the first. Used by the learner and by the exported policy alike.
+template <class QValues, class Candidates>
+void copy_best_candidates(const QValues& q, const Candidates& candidates, Index rows, Index n, float* out) {
+  const Index A = candidates.cols();
+  for (Index i = 0; i < rows; ++i) {
+    Index best = 0;
+    for (Index j = 1; j < n; ++j)
+      if (q(i * n + j, 0) > q(i * n + best, 0)) best = j;
+    std::memcpy(out + i * A, candidates.row(i * n + best).data(), sizeof(float) * std::size_t(A));
+  }
+}
 
 template <class T>
 class QNetwork {

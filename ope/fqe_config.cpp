@@ -10,7 +10,7 @@ void FqeConfig::check(const ConfigReader& r) const {
     r.fail("penalty", "expected linear or logsumexp, got \"" + penalty + "\"");
   // The input width is the log's (unknown here; ConservativeFqe checks again with it): the hidden
   // layers alone must already fit.
-  check_network_size(r.source(), "hidden", 1, hidden, 1, batch_size);
+  check_network_size(r.source(), "hidden", 1, hidden, 1, q_rows_per_step());
 }
 
 }  // namespace mtf

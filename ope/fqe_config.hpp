@@ -52,6 +52,11 @@ struct FqeConfig : JsonConfig<FqeConfig> {
     v("log_every", c.log_every, 1LL, 1LL << 40);
     v("seed", c.seed);
   }
+  /// Rows one step's Q pass forms: (2 + penalty_samples) per transition for logsumexp, else 2 (Q(s, a)
+  /// and Q(s, pi_e(s))). The size limits are checked on these rows, not on batch_size alone.
+  long long q_rows_per_step() const {
+    return (long long)batch_size * (penalty == "logsumexp" ? 2 + penalty_samples : 2);
+  }
   /// gradient_shards <= batch_size; penalty is linear or logsumexp.
   void check(const ConfigReader& r) const;
 };

@@ -236,14 +236,7 @@ void bcq_serve(ConditionalVae<float>& vae, Perturbation<float>& actor, TwinCriti
     const Var proposals = vae.decode_repeated(t, s, z, n);              // (rows n, A)
     const Var candidates = actor.forward_repeated(t, s, proposals, n);  // (rows n, A)
     const Var q = critic.q1_repeated(t, s, candidates, n);              // (rows n, 1)
-    const auto qv = t.value(q);
-    const auto cv = t.value(candidates);
-    for (Index i = 0; i < rows; ++i) {
-      Index best = 0;
-      for (Index j = 1; j < n; ++j)
-        if (qv(i * n + j, 0) > qv(i * n + best, 0)) best = j;
-      std::memcpy(actions + (first + i) * A, cv.row(i * n + best).data(), sizeof(float) * std::size_t(A));
-    }
+    copy_best_candidates(t.value(q), t.value(candidates), rows, n, actions + first * A);
   }
 }
 

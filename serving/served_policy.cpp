@@ -144,14 +144,7 @@ class BcqModel : public ServedPolicy::Model {
       const Var proposals = decoder_.forward_repeated(t, decoder_params_, s, z, n, ParamGrad::Skip);  // (rows n, A)
       const Var candidates = actor_->forward_repeated(t, s, proposals, n, ParamGrad::Skip);         // (rows n, A)
       const Var q = q1_.forward_repeated(t, q1_params_, s, candidates, n, ParamGrad::Skip);          // (rows n, 1)
-      const auto qv = t.value(q);
-      const auto cv = t.value(candidates);
-      for (Index i = 0; i < rows; ++i) {
-        Index best = 0;
-        for (Index j = 1; j < n; ++j)
-          if (qv(i * n + j, 0) > qv(i * n + best, 0)) best = j;
-        std::memcpy(actions + (first + i) * A, cv.row(i * n + best).data(), sizeof(float) * std::size_t(A));
-      }
+      copy_best_candidates(t.value(q), t.value(candidates), rows, n, actions + first * A);
     }
   }
 

@@ -179,6 +179,11 @@ TEST_CASE("FQE config: paper defaults and strict keys", "[fqe][config]") {
   REQUIRE_FALSE(c.bound_targets);
   REQUIRE_THROWS_WITH(FqeConfig::from_json({{"penalty", "quadratic"}}, "fqe.json"),
                       Contains("fqe.json: field \"penalty\": expected linear or logsumexp, got \"quadratic\""));
+  // The logsumexp pass forms (2 + penalty_samples) rows per transition: the limit counts those rows.
+  REQUIRE_NOTHROW(FqeConfig::from_json({{"hidden", {4096}}, {"batch_size", 8192}}, "fqe.json"));
+  REQUIRE_THROWS_WITH(FqeConfig::from_json({{"hidden", {4096}}, {"batch_size", 8192}, {"penalty", "logsumexp"},
+                                            {"penalty_samples", 4096}}, "fqe.json"),
+                      Contains("fqe.json: field \"hidden\"") && Contains("max_activations"));
   REQUIRE_THROWS_WITH(FqeConfig::from_json({{"bound_targets", 1}}, "fqe.json"),
                       Contains("fqe.json: field \"bound_targets\": expected a boolean"));
 }

@@ -17,6 +17,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/threads.hpp"
 #include "examples/cli/options.hpp"
+#include "figures.hpp"
 #include "plot.hpp"
 #include "rl/data/dataset.hpp"
 #include "rl/data/replay_buffer.hpp"
@@ -93,17 +94,6 @@ struct BaselinesConfig : JsonConfig<BaselinesConfig> {
   }
 };
 
-// The four action dimensions of Figure 6 (the paper's play time, play finish, exit rate and
-// positive-behaviour rate): indices of sim::Task.
-constexpr std::array<int, 4> kFigure6Dims = {sim::kPlayTime, sim::kFinishRate, sim::kPositiveRate, sim::kExitRate};
-constexpr int kBins = 40;  // histogram bins over [-1, 1]
-constexpr double kEdge = 0.95;  // |a| at or above this counts as "on the edge of the box"
-
-struct PolicyActions {
-  std::string name;
-  MatrixR<float> actions;  // (n, A)
-};
-
 nlohmann::json value_json(const sim::ValueEstimate& v) {
   return {{"mean", v.mean}, {"ci95", 1.96 * v.std_error}, {"mean_length", v.mean_length}};
 }
@@ -112,101 +102,6 @@ nlohmann::json paired_json(const sim::ValueEstimate& arm, const sim::ValueEstima
   const std::vector<double> ones(arm.per_rollout.size(), 1.0);
   const sim::PairedComparison c = sim::compare_paired(arm.per_rollout, ones, base.per_rollout, ones);
   return {{"relative", c.relative}, {"ci95", {c.ci_low, c.ci_high}}, {"p_value", c.p_value}};
-}
-
-// Share of the action entries (all A dimensions) with |a| >= kEdge.
-double edge_share(const MatrixR<float>& a) {
-  return double((a.array().abs() >= float(kEdge)).count()) / double(std::max<Index>(1, a.size()));
-}
-
-// fig6_actions.tsv: per bin centre, the density of each policy's actions in each of the four dimensions.
-std::string histogram_tsv(const std::vector<PolicyActions>& policies) {
-  std::string tsv = "# bin_centre";
-  for (int d : kFigure6Dims)
-    for (const PolicyActions& p : policies) tsv += "\t" + std::string(sim::kTaskNames[std::size_t(d)]) + ":" + p.name;
-  tsv += "\n";
-  std::vector<std::vector<double>> density;  // [dim * P + p][bin]
-  for (int d : kFigure6Dims)
-    for (const PolicyActions& p : policies) {
-      std::vector<double> h(kBins, 0.0);
-      for (Index i = 0; i < p.actions.rows(); ++i) {
-        const double x = std::clamp(double(p.actions(i, d)), -1.0, 1.0);
-        h[std::size_t(std::min(kBins - 1, int((x + 1.0) / 2.0 * kBins)))] += 1.0;
-      }
-      for (double& v : h) v /= double(p.actions.rows()) * (2.0 / kBins);  // a density over [-1, 1]
-      density.push_back(std::move(h));
-    }
-  char cell[64];
-  for (int b = 0; b < kBins; ++b) {
-    std::snprintf(cell, sizeof cell, "%.4f", -1.0 + (b + 0.5) * 2.0 / kBins);
-    tsv += cell;
-    for (const auto& h : density) {
-      std::snprintf(cell, sizeof cell, "\t%.6f", h[std::size_t(b)]);
-      tsv += cell;
-    }
-    tsv += "\n";
-  }
-  return tsv;
-}
-
-std::string figure6_script(const std::string& tsv, const std::vector<PolicyActions>& policies, const std::string& png) {
-  const int P = int(policies.size());
-  std::string s = "set terminal pngcairo noenhanced size 1400,900 font ',10'\nset output " + gnuplot_quoted(png) +
-                  "\nset multiplot layout 2,2 title 'Figure 6: action distributions on the test states (normalized "
-                  "action, -1..1)'\nset style data steps\nset grid\nset xrange [-1:1]\nset key top center\n";
-  for (int k = 0; k < int(kFigure6Dims.size()); ++k) {
-    s += "set title '" + std::string(sim::kTaskNames[std::size_t(kFigure6Dims[std::size_t(k)])]) +
-         "'\nset xlabel 'action'\nset ylabel 'density'\nplot ";
-    for (int p = 0; p < P; ++p) {
-      s += (p ? ", " : "") + gnuplot_quoted(tsv) + " using 1:" + std::to_string(2 + k * P + p) + " title " +
-           gnuplot_quoted(policies[std::size_t(p)].name) + " lw 2";
-    }
-    s += "\n";
-  }
-  return s + "unset multiplot\n";
-}
-
-// fig5_q.tsv: iteration, then (mean, std) of the critic's Q on the minibatch per learner (blank when a
-// learner logged nothing at that iteration, e.g. it diverged).
-std::string figure5_tsv(const std::map<std::string, std::map<long long, std::pair<double, double>>>& q,
-                        const std::vector<std::string>& names) {
-  std::string tsv = "# iteration";
-  for (const std::string& n : names) tsv += "\t" + n + ":q1_mean\t" + n + ":q1_std";
-  tsv += "\n";
-  std::map<long long, bool> iterations;
-  for (const auto& [name, rows] : q)
-    for (const auto& [it, v] : rows) iterations[it] = true;
-  char cell[64];
-  for (const auto& [it, unused] : iterations) {
-    tsv += std::to_string(it);
-    for (const std::string& n : names) {
-      const auto row = q.at(n).find(it);
-      if (row == q.at(n).end()) {
-        tsv += "\tNaN\tNaN";
-      } else {
-        std::snprintf(cell, sizeof cell, "\t%.6g\t%.6g", row->second.first, row->second.second);
-        tsv += cell;
-      }
-    }
-    tsv += "\n";
-  }
-  return tsv;
-}
-
-std::string figure5_script(const std::string& tsv, const std::vector<std::string>& names, const std::string& png) {
-  std::string s = "set terminal pngcairo noenhanced size 1000,600 font ',11'\nset output " + gnuplot_quoted(png) +
-                  "\nset title 'Figure 5: estimated Q during training (mean over the minibatch, band: +-1 std)'\n"
-                  "set xlabel 'iteration'\nset ylabel 'Q1(s, a) on logged (s, a)'\nset grid\nset key outside right\n"
-                  "set logscale y\nset format y '%g'\nset datafile missing 'NaN'\nplot ";
-  // Q can be negative only before it has learned the scale of the rewards (which are positive here);
-  // a log axis shows TD3's growth and the others' plateaus on one plot. Non-positive points are dropped.
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string m = std::to_string(2 + 2 * i), sd = std::to_string(3 + 2 * i), c = std::to_string(i + 1);
-    s += (i ? ", " : "") + gnuplot_quoted(tsv) + " using 1:(($" + m + "-$" + sd + ")>0?($" + m + "-$" + sd + "):1e-3):($" +
-         m + "+$" + sd + ") with filledcurves fs transparent solid 0.15 lc " + c + " notitle, " + gnuplot_quoted(tsv) +
-         " using 1:" + m + " with lines lw 2 lc " + c + " title " + gnuplot_quoted(names[i]);
-  }
-  return s + "\n";
 }
 
 }  // namespace
@@ -261,7 +156,7 @@ int baselines_command(int argc, char** argv) {
 
   // 2. Each learner on the same buffer.
   std::vector<std::string> names;
-  std::map<std::string, std::map<long long, std::pair<double, double>>> q_curves;
+  QCurves q_curves;
   std::map<std::string, std::shared_ptr<Policy>> learned;
   nlohmann::json training = nlohmann::json::object();
   // Every learner is built (its hyper-parameters checked) before anything is written.
@@ -298,13 +193,7 @@ int baselines_command(int argc, char** argv) {
     record["iterations"] = learner->iteration();
     training[name] = record;
     names.push_back(name);
-    std::ifstream in(metrics_path);
-    for (std::string line; std::getline(in, line);) {
-      const nlohmann::json m = nlohmann::json::parse(line);
-      if (m.contains("q1_mean") && m.contains("q1_std"))
-        q_curves[name][m["iteration"].get<long long>()] = {m["q1_mean"].get<double>(), m["q1_std"].get<double>()};
-    }
-    q_curves[name];  // a learner that reports no Q still gets its (empty) columns
+    read_q_curve(metrics_path, name, q_curves);
   }
 
   // 3. Figure 6: actions on the test split's states (the first action_states of them), beside the logged.
@@ -393,15 +282,15 @@ int baselines_command(int argc, char** argv) {
 
   // 6. The figures' data and PNGs.
   const std::string fig5 = out_dir + "/fig5_q.tsv", fig6 = out_dir + "/fig6_actions.tsv";
-  write_file_atomically(fig6, histogram_tsv(actions));
+  write_file_atomically(fig6, action_histogram_tsv(actions));
   std::vector<std::string> with_q;  // learners without a critic (behaviour cloning) have no curve
   for (const std::string& n : names)
     if (!q_curves[n].empty()) with_q.push_back(n);
-  write_file_atomically(fig5, figure5_tsv(q_curves, with_q));
+  write_file_atomically(fig5, q_curves_tsv(q_curves, with_q));
   const std::string png5 = render_gnuplot(out_dir + "/fig5_q.gp", out_dir + "/fig5_q.png",
-                                          [&](const std::string& png) { return figure5_script(fig5, with_q, png); });
+                                          [&](const std::string& png) { return q_figure_script(fig5, with_q, png); });
   const std::string png6 = render_gnuplot(out_dir + "/fig6_actions.gp", out_dir + "/fig6_actions.png",
-                                          [&](const std::string& png) { return figure6_script(fig6, actions, png); });
+                                          [&](const std::string& png) { return action_figure_script(fig6, actions, "Figure 6: action distributions on the test states (normalized action, -1..1)", png); });
   std::printf("%s\nwrote %s/values.json, %s/summary.md, %s, %s\n", md.c_str(), out_dir.c_str(), out_dir.c_str(),
               png5.c_str(), png6.c_str());
   return 0;

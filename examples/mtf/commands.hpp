@@ -22,6 +22,7 @@ int baselines_command(int argc, char** argv);
 int bandit_ope_command(int argc, char** argv);
 int online_command(int argc, char** argv);
 int export_command(int argc, char** argv);
+int experiment_command(int argc, char** argv);
 
 /// The "simulator" object of a command's config file (SimConfig's keys; the defaults when absent), removed
 /// from `file` so the rest can be read strictly; ConfigError naming `source` and the field.

@@ -31,6 +31,7 @@ const Command kCommands[] = {
     {"bandit-ope", "a slate policy's click rate from another policy's logged bandit feedback (IPS, SNIPS, DM, DR)", mtf::cli::bandit_ope_command},
     {"export", "write the serving file of a trained learner (serving/served_policy.hpp loads it)", mtf::cli::export_command},
     {"online", "run the BO or ES online baseline in the simulator with the loop's budget of user-days", mtf::cli::online_command},
+    {"experiment", "regenerate the paper's Table 1 and Figures 5-8 on the simulator, true values beside (table1)", mtf::cli::experiment_command},
 };
 
 void usage(std::FILE* out) {

@@ -118,6 +118,8 @@ class OnlineLoop {
   const Learner* rejected_learner() const { return rejected_learner_.get(); }
   LoopGroup group_of(int user) const { return LoopGroup(groups_[std::size_t(user)]); }
   const std::vector<nlohmann::json>& history() const { return history_; }
+  /// The training sessions of the last window_days days (what the last retraining saw), oldest first.
+  const std::deque<SessionLog>& window() const { return window_; }
   const LoopConfig& config() const { return config_; }
 
   /// `policy`'s true value on the loop's fixed starts and seeds: paired with every day's measurement.

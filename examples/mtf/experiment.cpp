@@ -497,6 +497,13 @@ int experiment_command(int argc, char** argv) {
     q_names.push_back(m.name);
     methods.insert(methods.begin() + 2 + (q_names.size() - 1), std::move(m));
   }
+  // The paper's row order (BO first: it is the A/B's baseline arm); methods it does not list keep their place after.
+  auto paper_order = [](const Method& m) {
+    for (std::size_t k = 0; k < std::size(kPaperTable1); ++k)
+      if (m.name == kPaperTable1[k].method) return k;
+    return std::size(kPaperTable1);
+  };
+  std::stable_sort(methods.begin(), methods.end(), [&](const Method& a, const Method& b) { return paper_order(a) < paper_order(b); });
   stage_seconds["offline_baselines"] = seconds_since(t0);
 
   // 4. Figure 8's sensitivity runs: BCQ from scratch on the same window, per rho (at the loop's critic

@@ -193,18 +193,6 @@ std::string learner_display_name(const std::string& learner) {
   return learner;
 }
 
-// One row of the table.
-struct Method {
-  std::string name;
-  std::string protocol;             // how it was trained
-  std::shared_ptr<Policy> policy;   // null when training diverged
-  std::string error;                // why there is no policy
-  double train_seconds = 0;
-  nlohmann::json details = nlohmann::json::object();
-  sim::ValueEstimate truth;
-  std::map<std::string, std::vector<double>> v_hat;  // estimator -> one V-hat per fit
-};
-
 double mean_of(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -224,9 +212,11 @@ sim::PairedComparison paired_truth(const sim::ValueEstimate& arm, const sim::Val
   return sim::compare_paired(arm.per_rollout, ones, base.per_rollout, ones);
 }
 
-std::string format(const char* f, double a, double b = 0, double c = 0, double d = 0) {
+// printf into a string; each argument keeps its type (a bool for %d stays an int, not a double).
+template <class... Args>
+std::string format(const char* f, Args... args) {
   char line[256];
-  std::snprintf(line, sizeof line, f, a, b, c, d);
+  std::snprintf(line, sizeof line, f, args...);
   return line;
 }
 
@@ -293,14 +283,561 @@ std::string figure8_script(const std::string& tsv, const std::string& png) {
   return s + "unset multiplot\n";
 }
 
-// How many of the first `arms` A/B arms (the paper's methods; the reference comes after them) have a
-// strictly higher ADTime (or UPIRate) than `arm`.
-int arms_above(const sim::AbReport& ab, int arms, int arm, bool upirate) {
-  const auto value = [&](int a) { return upirate ? ab.arms[std::size_t(a)].upirate : ab.arms[std::size_t(a)].adtime; };
-  int above = 0;
-  for (int a = 0; a < arms; ++a) above += value(a) > value(arm);
-  return above;
+// The loop variants of Table 1: BatchRL-MTF and its exploration and reward variants (section 4.4.2).
+struct LoopVariant {
+  std::string name, exploration, reward;
+};
+const std::vector<LoopVariant>& loop_variants() {
+  static const std::vector<LoopVariant> variants = {{"BatchRL-MTF", "mixed", "default"},
+                                                    {"BatchRL-MTF-RE", "random", "default"},
+                                                    {"BatchRL-MTF-Rtime", "mixed", "Rtime"},
+                                                    {"BatchRL-MTF-Rintegrity", "mixed", "Rintegrity"},
+                                                    {"BatchRL-MTF-Rinteraction", "mixed", "Rinteraction"}};
+  return variants;
 }
+
+// Everything the run needs, every sub-config read and checked before anything runs or is written.
+struct Table1Plan {
+  std::string source;
+  sim::SimConfig sim_config;
+  Table1Config config;
+  std::vector<LoopConfig> loops;  // one per loop_variants()
+  online::BoArmConfig bo;
+  online::EsArmConfig es;
+  double loop_rho = 0, loop_critic_lr = 0;  // the loop's BCQ's (its defaults filled in)
+};
+
+nlohmann::json with_dims(nlohmann::json hyper, Index state_dim) {
+  hyper["state_dim"] = state_dim;
+  hyper["action_dim"] = kActionDim;
+  return hyper;
+}
+
+Table1Plan read_plan(nlohmann::json file, const std::string& source, bool quick, const std::uint64_t* seed) {
+  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
+  if (quick) {
+    // The patch goes over the defaults of the nested objects too, so they are filled in first.
+    if (!file.contains("loop")) file["loop"] = default_loop_settings();
+    if (!file.contains("baselines")) file["baselines"] = default_baselines();
+    file.merge_patch(nlohmann::json::parse(kQuickPatch));
+  }
+  if (seed) file["seed"] = *seed;
+  Table1Plan plan;
+  plan.source = source;
+  plan.sim_config = take_simulator_config(file, source);
+  plan.config = config_from_json<Table1Config>(file, source);
+  const Table1Config& c = plan.config;
+  for (const LoopVariant& variant : loop_variants()) {
+    nlohmann::json j = LoopConfig{}.to_json();
+    j.merge_patch(default_loop_settings());
+    j.merge_patch(c.loop);
+    j["exploration"] = variant.exploration;
+    j["reward"] = variant.reward;
+    j["eval_starts"] = c.eval_starts;
+    j["seed"] = c.seed;  // the same seed: the same users, groups and days for every variant
+    plan.loops.push_back(config_from_json<LoopConfig>(j, source + ": loop"));
+  }
+  if (plan.loops.front().algo != "bcq") throw ConfigError(source + ": loop: field \"algo\": BatchRL-MTF's learner is bcq");
+  nlohmann::json bo = c.bo, es = c.es;
+  for (nlohmann::json* j : {&bo, &es}) {
+    (*j)["seed"] = c.seed;
+    (*j)["eval_starts"] = c.eval_starts;
+  }
+  plan.bo = config_from_json<online::BoArmConfig>(bo, source + ": bo");
+  plan.es = config_from_json<online::EsArmConfig>(es, source + ": es");
+  // The learners' and estimators' keys are checked by building one of each (the state size is the simulator's).
+  const Index S = sim::Simulator(plan.sim_config).state_dim();
+  const nlohmann::json loop_bcq = make_learner("bcq", with_dims(plan.loops.front().learner, S), source + ": loop: learner")->hyperparameters();
+  plan.loop_rho = loop_bcq.at("rho").get<double>();
+  plan.loop_critic_lr = loop_bcq.at("critic_lr").get<double>();
+  for (const auto& [name, hyper] : c.baselines.items()) make_learner(name, with_dims(hyper, S), source + ": baselines: " + name);
+  for (const char* name : {"cope", "fqe"}) make_estimator(name, c.estimator, S, kActionDim, source + ": estimator");
+  return plan;
+}
+
+// One run of the experiment, stage by stage (the numbers of the file's header comment).
+class Table1Run {
+ public:
+  Table1Run(const Table1Plan& plan, const sim::Simulator& sim, std::string out_dir, std::ostream* progress)
+      : plan_(plan), config_(plan.config), sim_(sim), out_(std::move(out_dir)), progress_(progress) {}
+
+  // 1. BatchRL-MTF and its variants: the online loop, `days` days each.
+  void run_loops() {
+    Stage stage(*this, "loops");
+    for (std::size_t v = 0; v < loop_variants().size(); ++v) {
+      const LoopVariant& variant = loop_variants()[v];
+      const auto t0 = std::chrono::steady_clock::now();
+      auto loop = std::make_unique<OnlineLoop>(sim_, plan_.loops[v]);
+      std::string days;
+      while (loop->day() < config_.days) {
+        const nlohmann::json& day = loop->run_day(nullptr);
+        days += day.dump() + "\n";
+        say(variant.name + ": day " + std::to_string(loop->day()) + "/" + std::to_string(config_.days) + ", " +
+            (day.contains("gate") ? day["gate"].value("decision", "") : std::string()) + ", deployed true value " +
+            format("%.4f", day["true_value"]["mean"].get<double>()));
+      }
+      write_file_atomically(out_ + "/loops/" + variant.name + ".jsonl", days);
+      Method m;
+      m.name = variant.name;
+      m.protocol = "online loop, " + variant.exploration + " exploration, reward " + variant.reward;
+      m.policy = loop->deployed();
+      m.train_seconds = seconds_since(t0);
+      m.details = {{"deployed", loop->deployed()->name()}, {"sessions_served", loop->sessions_served()}};
+      methods_.push_back(std::move(m));
+      windows_[variant.name] = merged(loop->window());
+      if (v == 0) mixed_loop_ = std::move(loop);
+    }
+    // The offline learners' data and the estimators' (mixed exploration, the default reward).
+    window_data_ = build_transitions(window(), reward_preset("default"));
+    initial_states_ = session_starts(window(), 5000);
+  }
+
+  // 2. BO and ES with the same days of traffic.
+  void run_online_baselines() {
+    Stage stage(*this, "online_baselines");
+    for (const std::string arm : {"BO", "ES"}) {
+      const auto t0 = std::chrono::steady_clock::now();
+      say(arm + ": " + std::to_string(config_.days) + " days");
+      const online::OnlineArmResult r = arm == "BO" ? online::run_bo_arm(sim_, plan_.bo, config_.days, nullptr)
+                                                    : online::run_es_arm(sim_, plan_.es, config_.days, nullptr);
+      std::string lines;
+      for (const nlohmann::json& h : r.history) lines += h.dump() + "\n";
+      write_file_atomically(out_ + "/online/" + (arm == "BO" ? "bo" : "es") + ".jsonl", lines);
+      Method m;
+      m.name = arm;
+      m.protocol = arm == "BO" ? "online, GP + UCB over one global alpha" : "online, NES of a network on the instant reward";
+      m.policy = r.policy;
+      m.train_seconds = seconds_since(t0);
+      m.details = r.summary();
+      methods_.push_back(std::move(m));
+    }
+  }
+
+  // 3. TD3, UWAC+TD3, CQL+SAC from scratch on BatchRL-MTF's final window; Figure 5's curves.
+  void train_offline_baselines() {
+    Stage stage(*this, "offline_baselines");
+    say("offline learners on BatchRL-MTF's final window: " + std::to_string(window().sessions.size()) + " sessions, " +
+        std::to_string(window_data_.rows()) + " transitions");
+    for (const auto& [learner, hyper] : config_.baselines.items()) {
+      methods_.push_back(train_offline(learner, hyper, learner_display_name(learner), config_.baseline_iterations, learner));
+      q_names_.push_back(methods_.back().name);
+    }
+    // The paper's row order; BO first, the A/B's baseline arm.
+    auto paper_order = [](const Method& m) {
+      for (std::size_t k = 0; k < std::size(kPaperTable1); ++k)
+        if (m.name == kPaperTable1[k].method) return k;
+      return std::size(kPaperTable1);
+    };
+    std::stable_sort(methods_.begin(), methods_.end(), [&](const Method& a, const Method& b) { return paper_order(a) < paper_order(b); });
+  }
+
+  // 4. Figure 8: BCQ from scratch on the same window per rho (at the loop's critic learning rate) and per
+  //    critic learning rate (at the loop's rho); a point on both grids is trained once.
+  void train_sensitivity() {
+    Stage stage(*this, "sensitivity_training");
+    std::map<std::pair<double, double>, std::size_t> trained_at;
+    auto run_at = [&](double rho, double critic_lr) {
+      if (auto it = trained_at.find({rho, critic_lr}); it != trained_at.end()) return it->second;
+      nlohmann::json hyper = plan_.loops.front().learner;
+      hyper["rho"] = rho;
+      hyper["critic_lr"] = critic_lr;
+      const std::string point = "rho " + format("%g", rho) + " critic_lr " + format("%g", critic_lr);
+      sweep_runs_.push_back(train_offline("bcq", hyper, "BCQ " + point, config_.sweep_iterations,
+                                          "bcq_rho_" + format("%g", rho) + "_critic_lr_" + format("%g", critic_lr)));
+      return trained_at[{rho, critic_lr}] = sweep_runs_.size() - 1;
+    };
+    for (double rho : config_.rho_values) sweep_.push_back({"rho", rho, run_at(rho, plan_.loop_critic_lr)});
+    for (double lr : config_.critic_lr_values) sweep_.push_back({"critic_lr", lr, run_at(plan_.loop_rho, lr)});
+    // Figure 5's BCQ curve: the run at the loop's own settings, when the grids hold it.
+    if (auto it = trained_at.find({plan_.loop_rho, plan_.loop_critic_lr}); it != trained_at.end())
+      q_names_.push_back(sweep_runs_[it->second].name);
+  }
+
+  // Beyond the paper: the best global alpha searched with the mixed loop's sessions (mtf loop --reference).
+  void search_reference() {
+    if (!config_.global_alpha_reference) return;
+    Stage stage(*this, "global_alpha_search");
+    say("best global alpha: searching with the loop's " + std::to_string(mixed_loop_->sessions_served()) + " sessions");
+    const GlobalAlphaReference ref = search_global_alpha(sim_, *mixed_loop_, mixed_loop_->sessions_served());
+    Method m;
+    m.name = "best global α (reference)";
+    m.protocol = "simulator search of one global alpha with the loop's sessions (not a method of the paper)";
+    m.policy = std::make_shared<ConstantPolicy>(ref.action, "best global alpha");
+    m.details = {{"action", ref.action}, {"sessions_used", ref.sessions_used}};
+    references_.push_back(std::move(m));
+  }
+
+  // 5. Every policy's true value (default reward, the same starts and seeds for all) and V-hat.
+  void measure_all() {
+    Stage stage(*this, "truth_and_v_hat");
+    const online::TruthProtocol truth(sim_, config_.eval_starts, config_.seed, "default");
+    for (auto* group : {&methods_, &references_, &sweep_runs_})
+      for (Method& m : *group) {
+        if (!m.policy) continue;
+        m.truth = truth(sim_, *m.policy);
+        for (const char* estimator : {"cope", "fqe"})
+          for (int fit = 0; fit < config_.estimator_fits; ++fit) {
+            nlohmann::json settings = config_.estimator;
+            settings["seed"] = mix_seed(mix_seed(config_.seed, "estimator"), std::uint64_t(fit));  // the same for every policy
+            auto e = make_estimator(estimator, settings, sim_.state_dim(), kActionDim, plan_.source + ": estimator");
+            e->fit(window_data_, *m.policy);
+            m.v_hat[estimator].push_back(e->estimate_per_state(initial_states_, *m.policy).mean());
+          }
+        say(m.name + ": true value " + format("%.4f", m.truth.mean) + ", V-hat cope " + format("%.4f", mean_of(m.v_hat["cope"])) +
+            ", fqe " + format("%.4f", mean_of(m.v_hat["fqe"])));
+      }
+  }
+
+  // 6. The online A/B against BO: fresh days after the training days, every arm on the same users, days and seeds.
+  void run_ab() {
+    Stage stage(*this, "ab_test");
+    std::vector<sim::AbArm> arms;
+    for (auto* group : {&methods_, &references_})
+      for (Method& m : *group) {
+        if (!m.policy) continue;
+        m.arm = int(arms.size());
+        arms.push_back({m.name, m.policy});
+      }
+    sim::DaysOptions days;
+    days.first_day = config_.days;
+    days.days = config_.ab_days;
+    days.seed = mix_seed(config_.seed, "table1 A/B days");
+    sim::RolloutOptions options;
+    options.reward = reward_preset("default");
+    options.policy_seed = mix_seed(config_.seed, "table1 A/B serving");
+    say("online A/B: " + std::to_string(arms.size()) + " arms, " + std::to_string(config_.ab_days) + " days");
+    ab_ = sim::run_ab_test(sim_, arms, methods_.front().arm, days, options);  // BO
+  }
+
+  // 7. table1.json, table1.md and the figures.
+  void write(const std::string& command) {
+    nlohmann::json rows = nlohmann::json::array();
+    const std::string table = table_markdown(rows);
+    nlohmann::json claims = nlohmann::json::array();
+    const std::string claims_md = check_claims(claims);
+    nlohmann::json sensitivity = nlohmann::json::array();
+    write_file_atomically(out_ + "/fig8_sensitivity.tsv", figure8_tsv(sensitivity));
+    const std::vector<std::string> pngs = write_figures();
+    const double total = seconds_since(start_);
+    seconds_["total"] = total;
+    const std::string header =
+        "# Table 1 on the simulator (seed " + std::to_string(config_.seed) + ")\n\nGenerated by `" + command + "` in " +
+        format("%.0f", total) + " s at " + std::to_string(num_threads()) + " thread(s). " + std::to_string(sim_.num_users()) +
+        " users; every method spent " + std::to_string(config_.days) + " days of their traffic; the A/B ran " +
+        std::to_string(config_.ab_days) + " fresh days (" + std::to_string(ab_.user_days) + " user-days per arm). V̂: mean of " +
+        std::to_string(config_.estimator_fits) + " fits on BatchRL-MTF's final window (" + std::to_string(window_data_.rows()) +
+        " transitions); true value: discounted session return (default reward) from " + std::to_string(config_.eval_starts) +
+        " fixed starts, the same for every policy; intervals paired. The paper's columns are its Table 1 (a real platform, "
+        "V̂ on its own reward scale).\n\n";
+    const std::string md = header + table + "\n## The paper's claims on the simulator\n\n" + claims_md;
+    write_file_atomically(out_ + "/table1.md", md);
+    const nlohmann::json out = {{"command", command}, {"seed", config_.seed}, {"config", config_.to_json()},
+                                {"simulator", sim::to_json(plan_.sim_config)}, {"threads", num_threads()}, {"rows", rows},
+                                {"claims", claims}, {"sensitivity", sensitivity}, {"edge_share", edge_shares_},
+                                {"ab", sim::to_json(ab_)}, {"seconds", seconds_}, {"total_seconds", total}};
+    write_file_atomically(out_ + "/table1.json", out.dump(1) + "\n");  // last: its presence marks a finished run
+    std::printf("%s\nmtf experiment table1: %.0f s; wrote %s/table1.json, %s/table1.md", md.c_str(), total, out_.c_str(),
+                out_.c_str());
+    for (const std::string& png : pngs) std::printf(", %s", png.c_str());
+    std::printf("\n");
+  }
+
+  void say(const std::string& line) const {
+    if (progress_) *progress_ << "[" << format("%.0f", seconds_since(start_)) << " s] " << line << "\n" << std::flush;
+  }
+
+ private:
+  // One row of the table.
+  struct Method {
+    std::string name;
+    std::string protocol;            // how it was trained
+    std::shared_ptr<Policy> policy;  // null when training diverged
+    std::string error;               // why there is no policy
+    double train_seconds = 0;
+    nlohmann::json details = nlohmann::json::object();
+    sim::ValueEstimate truth;
+    std::map<std::string, std::vector<double>> v_hat;  // estimator -> one V-hat per fit
+    int arm = -1;                                      // its arm in the A/B
+  };
+  struct SweepPoint {
+    std::string parameter;
+    double value = 0;
+    std::size_t run = 0;  // index into sweep_runs_
+  };
+  // Times a stage into seconds_[name].
+  struct Stage {
+    Table1Run& run;
+    const char* name;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    Stage(Table1Run& r, const char* n) : run(r), name(n) {}
+    ~Stage() { run.seconds_[name] = seconds_since(t0); }
+  };
+
+  const SessionLog& window() const { return windows_.at("BatchRL-MTF"); }
+
+  const Method* find(const std::string& name) const {
+    for (const Method& m : methods_)
+      if (m.name == name) return &m;
+    return nullptr;
+  }
+  const sim::AbArmReport& arm_of(const Method& m) const { return ab_.arms[std::size_t(m.arm)]; }
+
+  Method train_offline(const std::string& learner, nlohmann::json hyper, const std::string& label, long long iterations,
+                       const std::string& metrics_name) {
+    hyper = with_dims(std::move(hyper), sim_.state_dim());
+    hyper["seed"] = mix_seed(config_.seed, "learner " + label);
+    std::unique_ptr<Learner> l = make_learner(learner, hyper, plan_.source + ": " + label);
+    if (!buffer_) {
+      buffer_ = std::make_unique<ReplayBuffer>(sim_.state_dim(), std::max<long long>(1, window_data_.rows()), kActionDim);
+      buffer_->add_all(window_data_);
+    }
+    const std::string metrics_path = out_ + "/metrics/" + metrics_name + ".jsonl";
+    std::filesystem::remove(metrics_path);  // the trainer appends
+    TrainOptions options;
+    options.iterations = iterations;
+    options.log_every = config_.log_every;
+    options.metrics_path = metrics_path;
+    Method m;
+    m.name = label;
+    m.protocol = "offline, " + std::to_string(iterations) + " updates on BatchRL-MTF's final window";
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      train(*l, *buffer_, options);
+      m.policy = l->snapshot(label);
+    } catch (const TrainingDiverged& e) {
+      m.error = e.what();  // a learner that blows up is a finding: kept in the table
+    }
+    m.train_seconds = seconds_since(t0);
+    m.details = {{"hyperparameters", l->hyperparameters()}, {"iterations", l->iteration()}};
+    if (!m.error.empty()) m.details["diverged"] = m.error;
+    read_q_curve(metrics_path, label, q_curves_);
+    say(label + ": " + (m.error.empty() ? "trained" : "diverged: " + m.error));
+    return m;
+  }
+
+  std::string table_markdown(nlohmann::json& rows) const {
+    const Method& bo = methods_.front();
+    std::string md = "| method | V̂ cope (ours) | V̂ fqe | true value ± 95 % | true vs BO | ADTime vs BO | UPIRate vs BO | "
+                     "paper V̂ | paper ADTime | paper UPIRate |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto* group : {&methods_, &references_})
+      for (const Method& m : *group) {
+        const PaperRow* paper = nullptr;
+        for (const PaperRow& p : kPaperTable1)
+          if (m.name == p.method) paper = &p;
+        nlohmann::json row = {{"method", m.name}, {"protocol", m.protocol}, {"train_seconds", m.train_seconds}, {"details", m.details}};
+        std::string cells = "| " + m.name + " | ";
+        if (!m.policy) {
+          row["error"] = m.error;
+          cells += "diverged | | | | | | ";
+        } else {
+          for (const auto& [estimator, fits] : m.v_hat) row["v_hat"][estimator] = {{"mean", mean_of(fits)}, {"fits", fits}};
+          row["true_value"] = {{"mean", m.truth.mean}, {"ci95", 1.96 * m.truth.std_error}, {"mean_length", m.truth.mean_length},
+                               {"mean_first_reward", m.truth.mean_first_reward}};
+          const sim::AbArmReport& a = arm_of(m);
+          row["ab"] = {{"adtime", a.adtime}, {"upirate", a.upirate}, {"session_return", a.session_return},
+                       {"sessions_per_user_day", a.sessions_per_user_day}};
+          cells += format("%.4f | %.4f | %.4f ± %.4f | ", mean_of(m.v_hat.at("cope")), mean_of(m.v_hat.at("fqe")), m.truth.mean,
+                          1.96 * m.truth.std_error);
+          if (&m == &bo) {
+            cells += "* | * (" + format("%.1f s", a.adtime) + ") | * (" + format("%.4f", a.upirate) + ") | ";
+          } else {
+            const sim::PairedComparison t = paired_truth(m.truth, bo.truth);
+            row["true_vs_bo"] = comparison_json(t);
+            row["ab"]["adtime_vs_bo"] = comparison_json(a.adtime_vs_baseline);
+            row["ab"]["upirate_vs_bo"] = comparison_json(a.upirate_vs_baseline);
+            row["ab"]["return_vs_bo"] = comparison_json(a.return_vs_baseline);
+            cells += pct_cell(t) + " | " + pct_cell(a.adtime_vs_baseline) + " | " + pct_cell(a.upirate_vs_baseline) + " | ";
+          }
+        }
+        if (paper) {
+          auto number = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
+          row["paper"] = {{"v_hat", number(paper->v_hat)}, {"adtime_percent", number(paper->adtime)},
+                          {"upirate_percent", number(paper->upirate)}};
+          cells += paper_cell(paper->v_hat, false) + " | " + (&m == &bo ? std::string("*") : paper_cell(paper->adtime, true)) +
+                   " | " + (&m == &bo ? std::string("*") : paper_cell(paper->upirate, true)) + " |\n";
+        } else {
+          cells += "| | |\n";
+        }
+        md += cells;
+        rows.push_back(row);
+      }
+    return md;
+  }
+
+  // The paper's claims, one by one, each with the numbers that decide it.
+  std::string check_claims(nlohmann::json& claims) const {
+    std::string md;
+    auto claim = [&](const std::string& text, bool holds, const std::string& evidence) {
+      claims.push_back({{"claim", text}, {"confirmed", holds}, {"evidence", evidence}});
+      md += "- **" + std::string(holds ? "confirmed" : "not confirmed") + "**: " + text + " — " + evidence + "\n";
+    };
+    const Method& mtf = *find("BatchRL-MTF");
+    const Method& re = *find("BatchRL-MTF-RE");
+    {
+      int methods = 0, above_ad = 0, above_upi = 0;  // the paper's methods only, not the reference
+      for (const Method& m : methods_) {
+        if (!m.policy) continue;
+        ++methods;
+        above_ad += arm_of(m).adtime > arm_of(mtf).adtime;
+        above_upi += arm_of(m).upirate > arm_of(mtf).upirate;
+      }
+      claim("BatchRL-MTF is best on ADTime and UPIRate (section 4.6.1)", above_ad == 0 && above_upi == 0,
+            "ADTime rank " + std::to_string(above_ad + 1) + " and UPIRate rank " + std::to_string(above_upi + 1) + " of " +
+                std::to_string(methods) + " methods");
+    }
+    {
+      const sim::AbArmReport &m = arm_of(mtf), &r = arm_of(re);
+      const sim::PairedComparison t = paired_truth(re.truth, mtf.truth);
+      claim("BatchRL-MTF-RE (random exploration only) is worse than mixed exploration (section 4.6.1)",
+            r.adtime < m.adtime && r.upirate < m.upirate && t.relative < 0,
+            "ADTime " + format("%.2f vs %.2f s", r.adtime, m.adtime) + ", UPIRate " + format("%.4f vs %.4f", r.upirate, m.upirate) +
+                ", true value -RE vs mixed " + pct_cell(t));
+    }
+    {
+      std::string evidence;
+      bool holds = true;
+      for (const char* name : {"TD3", "UWAC+TD3"}) {
+        const Method* m = find(name);
+        if (!m) continue;
+        const double v = m->policy ? mean_of(m->v_hat.at("cope")) : kNone;
+        holds = holds && m->policy && v < 0;
+        evidence += std::string(evidence.empty() ? "" : "; ") + name + " V̂ cope " + (m->policy ? format("%.4f", v) : "diverged") +
+                    (m->policy ? " (true " + format("%.4f", m->truth.mean) + ")" : "");
+      }
+      claim("the Conservative-OPEstimator gives TD3 and UWAC+TD3 negative V̂ (section 4.5.1)", holds, evidence);
+    }
+    {
+      // The RL models the paper ranked offline and online alike (TD3 aside: it never deployed it).
+      std::vector<double> v_hat, adtime, upirate, true_values;
+      std::string names;
+      for (const char* name : {"UWAC+TD3", "CQL+SAC", "BatchRL-MTF", "BatchRL-MTF-RE"}) {
+        const Method* m = find(name);
+        if (!m || !m->policy) continue;
+        v_hat.push_back(mean_of(m->v_hat.at("cope")));
+        adtime.push_back(arm_of(*m).adtime);
+        upirate.push_back(arm_of(*m).upirate);
+        true_values.push_back(m->truth.mean);
+        names += std::string(names.empty() ? "" : ", ") + name;
+      }
+      const bool enough = v_hat.size() >= 2;
+      const double s_ad = enough ? spearman(v_hat, adtime) : kNone, s_upi = enough ? spearman(v_hat, upirate) : kNone;
+      const double s_true = enough ? spearman(v_hat, true_values) : kNone;
+      claim("the offline ranking (V̂ cope) agrees with the online one (section 4.6.1: \"completely consistent\")",
+            enough && s_ad == 1.0 && s_upi == 1.0,
+            "Spearman of V̂ cope with ADTime " + format("%.2f", s_ad) + ", with UPIRate " + format("%.2f", s_upi) +
+                ", with the true value " + format("%.2f", s_true) + " over " + names);
+    }
+    {
+      const sim::AbArmReport& e = arm_of(*find("ES"));
+      claim("ES improves slightly on BO (section 4.6.1)", e.adtime_vs_baseline.relative > 0 && e.upirate_vs_baseline.relative > 0,
+            "ADTime " + pct_cell(e.adtime_vs_baseline) + ", UPIRate " + pct_cell(e.upirate_vs_baseline));
+    }
+    {
+      const Method* best = nullptr;
+      for (const char* name : {"BatchRL-MTF-Rtime", "BatchRL-MTF-Rintegrity", "BatchRL-MTF-Rinteraction"}) {
+        const Method* m = find(name);
+        if (!best || arm_of(*m).adtime > arm_of(*best).adtime) best = m;
+      }
+      const sim::AbArmReport &a = arm_of(*find("BatchRL-MTF-Rinteraction")), &m = arm_of(mtf);
+      claim("BatchRL-MTF-Rinteraction is the best reward variant and beats BatchRL-MTF on ADTime and UPIRate (section 4.6.2)",
+            best->name == "BatchRL-MTF-Rinteraction" && a.adtime > m.adtime && a.upirate > m.upirate,
+            "best variant on ADTime: " + best->name + "; Rinteraction vs BatchRL-MTF ADTime " +
+                format("%.2f vs %.2f s", a.adtime, m.adtime) + ", UPIRate " + format("%.4f vs %.4f", a.upirate, m.upirate));
+    }
+    return md;
+  }
+
+  // Figure 8's table: per grid point the true value and both estimates, the best of each marked.
+  std::string figure8_tsv(nlohmann::json& sensitivity) const {
+    std::string tsv = "# parameter\tvalue\ttrue_value\ttrue_ci95\tv_hat_cope\tv_hat_fqe\tbest_true\tbest_v_hat\n";
+    for (const std::string parameter : {"rho", "critic_lr"}) {
+      const Method *best_true = nullptr, *best_v = nullptr;
+      for (const SweepPoint& p : sweep_) {
+        const Method& r = sweep_runs_[p.run];
+        if (p.parameter != parameter || !r.policy) continue;
+        if (!best_true || r.truth.mean > best_true->truth.mean) best_true = &r;
+        if (!best_v || mean_of(r.v_hat.at("cope")) > mean_of(best_v->v_hat.at("cope"))) best_v = &r;
+      }
+      for (const SweepPoint& p : sweep_) {
+        if (p.parameter != parameter) continue;
+        const Method& r = sweep_runs_[p.run];
+        nlohmann::json point = {{"parameter", parameter}, {"value", p.value}, {"run", r.name}};
+        if (!r.policy) {
+          point["diverged"] = r.error;
+          tsv += parameter + format("\t%g\tNaN\tNaN\tNaN\tNaN\t0\t0\n", p.value);
+        } else {
+          point["true_value"] = {{"mean", r.truth.mean}, {"ci95", 1.96 * r.truth.std_error}};
+          point["v_hat"] = {{"cope", mean_of(r.v_hat.at("cope"))}, {"fqe", mean_of(r.v_hat.at("fqe"))}};
+          point["best_true"] = &r == best_true;
+          point["best_v_hat"] = &r == best_v;
+          tsv += parameter + format("\t%g\t%.6f\t%.6f", p.value, r.truth.mean, 1.96 * r.truth.std_error) +
+                 format("\t%.6f\t%.6f", mean_of(r.v_hat.at("cope")), mean_of(r.v_hat.at("fqe"))) +
+                 format("\t%d\t%d\n", int(&r == best_true), int(&r == best_v));
+        }
+        sensitivity.push_back(point);
+      }
+    }
+    return tsv;
+  }
+
+  // Figures 5-8's data, scripts and PNGs (Figure 8's table is written by then). Returns the PNGs (or why not).
+  std::vector<std::string> write_figures() {
+    const Index n = config_.action_states;
+    std::vector<PolicyActions> fig6 = {{"logged (mixed window)", logged_actions(window(), n)}};
+    for (const char* name : {"TD3", "UWAC+TD3", "CQL+SAC", "BatchRL-MTF"}) {
+      const Method* m = find(name);
+      if (m && m->policy) fig6.push_back({name, actions_on(*m->policy, window(), n, mix_seed(config_.seed, "figure 6 serving"))});
+    }
+    const SessionLog& re_window = windows_.at("BatchRL-MTF-RE");
+    std::vector<PolicyActions> fig7 = {
+        {"logged (BatchRL-MTF's window)", logged_actions(window(), n)},
+        {"BatchRL-MTF", actions_on(*find("BatchRL-MTF")->policy, window(), n, mix_seed(config_.seed, "figure 7 serving"))},
+        {"logged (BatchRL-MTF-RE's window)", logged_actions(re_window, n)},
+        {"BatchRL-MTF-RE", actions_on(*find("BatchRL-MTF-RE")->policy, re_window, n, mix_seed(config_.seed, "figure 7 serving"))}};
+    for (const auto* set : {&fig6, &fig7})
+      for (const PolicyActions& p : *set) edge_shares_[p.name] = edge_share(p.actions);
+    const std::string fig5 = out_ + "/fig5_q.tsv", fig6_tsv = out_ + "/fig6_actions.tsv", fig7_tsv = out_ + "/fig7_actions.tsv";
+    write_file_atomically(fig5, q_curves_tsv(q_curves_, q_names_));
+    write_file_atomically(fig6_tsv, action_histogram_tsv(fig6));
+    write_file_atomically(fig7_tsv, action_histogram_tsv(fig7));
+    return {render_gnuplot(out_ + "/fig5_q.gp", out_ + "/fig5_q.png",
+                           [&](const std::string& png) { return q_figure_script(fig5, q_names_, png); }),
+            render_gnuplot(out_ + "/fig6_actions.gp", out_ + "/fig6_actions.png",
+                           [&](const std::string& png) {
+                             return action_figure_script(fig6_tsv, fig6, "Figure 6: actions of the offline learners and "
+                                                         "BatchRL-MTF on BatchRL-MTF's window", png);
+                           }),
+            render_gnuplot(out_ + "/fig7_actions.gp", out_ + "/fig7_actions.png",
+                           [&](const std::string& png) {
+                             return action_figure_script(fig7_tsv, fig7, "Figure 7: BatchRL-MTF and BatchRL-MTF-RE beside "
+                                                         "their own training windows", png);
+                           }),
+            render_gnuplot(out_ + "/fig8_sensitivity.gp", out_ + "/fig8_sensitivity.png",
+                           [&](const std::string& png) { return figure8_script(out_ + "/fig8_sensitivity.tsv", png); })};
+  }
+
+  const Table1Plan& plan_;
+  const Table1Config& config_;
+  const sim::Simulator& sim_;
+  const std::string out_;
+  std::ostream* progress_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  nlohmann::json seconds_ = nlohmann::json::object();  // per stage
+
+  std::vector<Method> methods_;     // the paper's methods, in its row order once the offline ones are in
+  std::vector<Method> references_;  // beyond the paper: the best global alpha
+  std::vector<Method> sweep_runs_;  // Figure 8's BCQ runs
+  std::vector<SweepPoint> sweep_;
+  std::map<std::string, SessionLog> windows_;  // each loop's final training window
+  std::unique_ptr<OnlineLoop> mixed_loop_;     // BatchRL-MTF's loop, for the reference's budget
+  TransitionBatch window_data_;
+  MatrixR<float> initial_states_;
+  std::unique_ptr<ReplayBuffer> buffer_;
+  QCurves q_curves_;
+  std::vector<std::string> q_names_;
+  sim::AbReport ab_;
+  nlohmann::json edge_shares_ = nlohmann::json::object();
+};
 
 }  // namespace
 
@@ -320,507 +857,28 @@ int experiment_command(int argc, char** argv) {
   if (const int status = parse(app, argc, argv); status >= 0) return status;
   std::string command = "mtf experiment";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
-  const auto t_start = std::chrono::steady_clock::now();
 
-  nlohmann::json file = config_path.empty() ? nlohmann::json::object() : load_json_file(config_path);
   const std::string source = config_path.empty() ? "default config" : config_path;
-  if (!file.is_object()) throw ConfigError(source + ": expected a JSON object");
-  if (quick) {
-    // The patch goes over the defaults of the nested objects too, so they are filled in first.
-    if (!file.contains("loop")) file["loop"] = default_loop_settings();
-    if (!file.contains("baselines")) file["baselines"] = default_baselines();
-    file.merge_patch(nlohmann::json::parse(kQuickPatch));
-  }
-  if (seed_option->count() > 0) file["seed"] = seed;
-  const sim::SimConfig sim_config = take_simulator_config(file, source);
-  const Table1Config config = config_from_json<Table1Config>(file, source);
+  const Table1Plan plan = read_plan(config_path.empty() ? nlohmann::json::object() : load_json_file(config_path), source, quick,
+                                    seed_option->count() > 0 ? &seed : nullptr);
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
     throw std::runtime_error(out_dir + ": --out names a file that is not a folder (mtf experiment writes several files into --out)");
   if (std::filesystem::exists(out_dir + "/table1.json"))
     throw std::runtime_error(out_dir + "/table1.json: an experiment was already run here (another --out, or remove it)");
-  const sim::Simulator simulator(sim_config);
-  std::ostream* progress = quiet ? nullptr : &std::cout;
-  auto say = [&](const std::string& line) {
-    if (progress) *progress << "[" << format("%.0f", seconds_since(t_start)) << " s] " << line << "\n" << std::flush;
-  };
+  for (const char* sub : {"/loops", "/online", "/metrics"}) std::filesystem::create_directories(out_dir + sub);
 
-  // Every sub-config is read (and its errors reported) before anything runs or is written.
-  struct LoopVariant {
-    std::string name, exploration, reward;
-  };
-  const std::vector<LoopVariant> variants = {{"BatchRL-MTF", "mixed", "default"},
-                                             {"BatchRL-MTF-RE", "random", "default"},
-                                             {"BatchRL-MTF-Rtime", "mixed", "Rtime"},
-                                             {"BatchRL-MTF-Rintegrity", "mixed", "Rintegrity"},
-                                             {"BatchRL-MTF-Rinteraction", "mixed", "Rinteraction"}};
-  std::vector<LoopConfig> loop_configs;
-  for (const LoopVariant& variant : variants) {
-    nlohmann::json j = LoopConfig{}.to_json();
-    j.merge_patch(default_loop_settings());
-    j.merge_patch(config.loop);
-    j["exploration"] = variant.exploration;
-    j["reward"] = variant.reward;
-    j["eval_starts"] = config.eval_starts;
-    j["seed"] = config.seed;  // the same seed: the same users, groups and days for every variant
-    loop_configs.push_back(config_from_json<LoopConfig>(j, source + ": loop"));
-  }
-  nlohmann::json bo_json = config.bo, es_json = config.es;
-  for (nlohmann::json* j : {&bo_json, &es_json}) {
-    (*j)["seed"] = config.seed;
-    (*j)["eval_starts"] = config.eval_starts;
-  }
-  const auto bo_config = config_from_json<online::BoArmConfig>(bo_json, source + ": bo");
-  const auto es_config = config_from_json<online::EsArmConfig>(es_json, source + ": es");
-  const nlohmann::json loop_learner = loop_configs.front().learner;
-  auto bcq_hyper = [&](double rho, double critic_lr) {
-    nlohmann::json h = loop_learner;
-    h["state_dim"] = simulator.state_dim();
-    h["action_dim"] = kActionDim;
-    h["rho"] = rho;
-    h["critic_lr"] = critic_lr;
-    return h;
-  };
-  if (loop_configs.front().algo != "bcq") throw ConfigError(source + ": loop: field \"algo\": BatchRL-MTF's learner is bcq");
-  // The loop's own rho and critic learning rate (its hyper-parameters with BCQ's defaults filled in).
-  const nlohmann::json loop_bcq = make_learner("bcq", [&] {
-    nlohmann::json h = loop_learner;
-    h["state_dim"] = simulator.state_dim();
-    h["action_dim"] = kActionDim;
-    return h;
-  }(), source + ": loop: learner")->hyperparameters();
-  const double loop_rho = loop_bcq.at("rho").get<double>(), loop_critic_lr = loop_bcq.at("critic_lr").get<double>();
-  for (const auto& [name, hyper] : config.baselines.items()) {
-    nlohmann::json h = hyper;
-    h["state_dim"] = simulator.state_dim();
-    h["action_dim"] = kActionDim;
-    make_learner(name, h, source + ": baselines: " + name);  // checks its keys now
-  }
-  for (const char* name : {"cope", "fqe"}) make_estimator(name, config.estimator, simulator.state_dim(), kActionDim, source + ": estimator");
-
-  std::filesystem::create_directories(out_dir + "/loops");
-  std::filesystem::create_directories(out_dir + "/online");
-  std::filesystem::create_directories(out_dir + "/metrics");
-  say("mtf experiment table1: seed " + std::to_string(config.seed) + ", " + std::to_string(simulator.num_users()) + " users, " +
-      std::to_string(config.days) + " days per method, " + std::to_string(num_threads()) + " threads");
-  nlohmann::json stage_seconds = nlohmann::json::object();
-
-  // 1. The loops: BatchRL-MTF and its four variants.
-  std::vector<Method> methods;
-  std::map<std::string, std::deque<SessionLog>> windows;  // the final training window of each loop
-  std::unique_ptr<OnlineLoop> mixed_loop;                  // kept for the global-alpha reference
-  auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t v = 0; v < variants.size(); ++v) {
-    const auto t_loop = std::chrono::steady_clock::now();
-    auto loop = std::make_unique<OnlineLoop>(simulator, loop_configs[v]);
-    std::string days_lines;
-    while (loop->day() < config.days) {
-      const nlohmann::json& day = loop->run_day(nullptr);
-      days_lines += day.dump() + "\n";
-      say(variants[v].name + ": day " + std::to_string(loop->day()) + "/" + std::to_string(config.days) + ", " +
-          (day.contains("gate") ? day["gate"].value("decision", "") : std::string("")) + ", deployed true value " +
-          format("%.4f", day["true_value"]["mean"].get<double>()));
-    }
-    write_file_atomically(out_dir + "/loops/" + variants[v].name + ".jsonl", days_lines);
-    Method m;
-    m.name = variants[v].name;
-    m.protocol = "online loop, " + variants[v].exploration + " exploration, reward " + variants[v].reward;
-    m.policy = loop->deployed();
-    m.train_seconds = seconds_since(t_loop);
-    m.details = {{"deployed", loop->deployed()->name()}, {"sessions_served", loop->sessions_served()}};
-    methods.push_back(std::move(m));
-    windows[variants[v].name] = loop->window();
-    if (v == 0) mixed_loop = std::move(loop);
-  }
-  stage_seconds["loops"] = seconds_since(t0);
-
-  // 2. The online baselines with the same days of traffic.
-  t0 = std::chrono::steady_clock::now();
-  for (const std::string arm : {"BO", "ES"}) {
-    const auto t_arm = std::chrono::steady_clock::now();
-    say(arm + ": " + std::to_string(config.days) + " days");
-    online::OnlineArmResult r = arm == "BO" ? online::run_bo_arm(simulator, bo_config, config.days, nullptr)
-                                            : online::run_es_arm(simulator, es_config, config.days, nullptr);
-    std::string lines;
-    for (const nlohmann::json& h : r.history) lines += h.dump() + "\n";
-    write_file_atomically(out_dir + "/online/" + (arm == "BO" ? "bo" : "es") + ".jsonl", lines);
-    Method m;
-    m.name = arm;
-    m.protocol = arm == "BO" ? "online, GP + UCB over one global alpha" : "online, NES of a network on the instant reward";
-    m.policy = r.policy;
-    m.train_seconds = seconds_since(t_arm);
-    m.details = r.summary();
-    methods.insert(methods.begin() + (arm == "BO" ? 0 : 1), std::move(m));
-  }
-  stage_seconds["online_baselines"] = seconds_since(t0);
-
-  // 3. The offline baselines on BatchRL-MTF's final window (mixed exploration data, the default reward).
-  t0 = std::chrono::steady_clock::now();
-  const SessionLog window = merged(windows.at("BatchRL-MTF"));
-  const TransitionBatch window_data = build_transitions(window, reward_preset("default"));
-  ReplayBuffer buffer(simulator.state_dim(), std::max<long long>(1, window_data.rows()), kActionDim);
-  buffer.add_all(window_data);
-  say("offline learners on BatchRL-MTF's final window: " + std::to_string(window.sessions.size()) + " sessions, " +
-      std::to_string(window_data.rows()) + " transitions");
-  QCurves q_curves;
-  std::vector<std::string> q_names;
-  auto train_offline = [&](const std::string& learner, nlohmann::json hyper, const std::string& label, long long iterations,
-                           const std::string& metrics_name) {
-    hyper["state_dim"] = simulator.state_dim();
-    hyper["action_dim"] = kActionDim;
-    hyper["seed"] = mix_seed(config.seed, "learner " + label);
-    std::unique_ptr<Learner> l = make_learner(learner, hyper, source + ": " + label);
-    const std::string metrics_path = out_dir + "/metrics/" + metrics_name + ".jsonl";
-    std::filesystem::remove(metrics_path);  // the trainer appends
-    TrainOptions options;
-    options.iterations = iterations;
-    options.log_every = config.log_every;
-    options.metrics_path = metrics_path;
-    Method m;
-    m.name = label;
-    m.protocol = "offline, " + std::to_string(iterations) + " updates on BatchRL-MTF's final window";
-    const auto t_train = std::chrono::steady_clock::now();
-    try {
-      train(*l, buffer, options);
-      m.policy = l->snapshot(label);
-    } catch (const TrainingDiverged& e) {
-      m.error = e.what();  // a baseline that blows up is a finding: kept in the table
-    }
-    m.train_seconds = seconds_since(t_train);
-    m.details = {{"hyperparameters", l->hyperparameters()}, {"iterations", l->iteration()}};
-    if (!m.error.empty()) m.details["diverged"] = m.error;
-    read_q_curve(metrics_path, label, q_curves);
-    say(label + ": " + (m.error.empty() ? "trained" : "diverged: " + m.error));
-    return m;
-  };
-  for (const auto& [learner, hyper] : config.baselines.items()) {
-    Method m = train_offline(learner, hyper, learner_display_name(learner), config.baseline_iterations, learner);
-    q_names.push_back(m.name);
-    methods.insert(methods.begin() + 2 + (q_names.size() - 1), std::move(m));
-  }
-  // The paper's row order (BO first: it is the A/B's baseline arm); methods it does not list keep their place after.
-  auto paper_order = [](const Method& m) {
-    for (std::size_t k = 0; k < std::size(kPaperTable1); ++k)
-      if (m.name == kPaperTable1[k].method) return k;
-    return std::size(kPaperTable1);
-  };
-  std::stable_sort(methods.begin(), methods.end(), [&](const Method& a, const Method& b) { return paper_order(a) < paper_order(b); });
-  stage_seconds["offline_baselines"] = seconds_since(t0);
-
-  // 4. Figure 8's sensitivity runs: BCQ from scratch on the same window, per rho (at the loop's critic
-  //    learning rate) and per critic learning rate (at the loop's rho); a shared point is trained once.
-  t0 = std::chrono::steady_clock::now();
-  struct SweepPoint {
-    std::string parameter;
-    double value = 0;
-    std::size_t run = 0;  // index into sweep_runs
-  };
-  std::vector<SweepPoint> sweep;
-  std::vector<Method> sweep_runs;
-  std::map<std::pair<double, double>, std::size_t> trained_at;
-  auto sweep_run = [&](double rho, double critic_lr) {
-    const auto key = std::make_pair(rho, critic_lr);
-    if (auto it = trained_at.find(key); it != trained_at.end()) return it->second;
-    const std::string label = "BCQ rho " + format("%g", rho) + " critic_lr " + format("%g", critic_lr);
-    const std::string metrics_name = "bcq_rho_" + format("%g", rho) + "_critic_lr_" + format("%g", critic_lr);
-    sweep_runs.push_back(train_offline("bcq", bcq_hyper(rho, critic_lr), label, config.sweep_iterations, metrics_name));
-    trained_at[key] = sweep_runs.size() - 1;
-    return sweep_runs.size() - 1;
-  };
-  for (double rho : config.rho_values) sweep.push_back({"rho", rho, sweep_run(rho, loop_critic_lr)});
-  for (double lr : config.critic_lr_values) sweep.push_back({"critic_lr", lr, sweep_run(loop_rho, lr)});
-  // Figure 5's BCQ curve: the sensitivity run at the loop's own settings, when the grids hold it.
-  std::string bcq_curve;
-  if (auto it = trained_at.find({loop_rho, loop_critic_lr}); it != trained_at.end()) {
-    bcq_curve = sweep_runs[it->second].name;
-    q_names.push_back(bcq_curve);
-  }
-  stage_seconds["sensitivity_training"] = seconds_since(t0);
-
-  // The global-alpha reference: searched with the mixed loop's sessions (what `mtf loop --reference` does).
-  t0 = std::chrono::steady_clock::now();
-  std::vector<Method> references;
-  if (config.global_alpha_reference) {
-    say("best global alpha: searching with the loop's " + std::to_string(mixed_loop->sessions_served()) + " sessions");
-    const GlobalAlphaReference ref = search_global_alpha(simulator, *mixed_loop, mixed_loop->sessions_served());
-    Method m;
-    m.name = "best global α (reference)";
-    m.protocol = "simulator search of one global alpha with the loop's sessions (not a method of the paper)";
-    m.policy = std::make_shared<ConstantPolicy>(ref.action, "best global alpha");
-    m.details = {{"action", ref.action}, {"sessions_used", ref.sessions_used}};
-    references.push_back(std::move(m));
-  }
-  stage_seconds["global_alpha_search"] = seconds_since(t0);
-
-  // 5. True values (default reward, the same starts and seeds for every policy) and V-hat.
-  t0 = std::chrono::steady_clock::now();
-  const online::TruthProtocol truth(simulator, config.eval_starts, config.seed, "default");
-  const MatrixR<float> initial = session_starts(window, 5000);
-  auto measure = [&](Method& m) {
-    if (!m.policy) return;
-    m.truth = truth(simulator, *m.policy);
-    for (const char* estimator : {"cope", "fqe"})
-      for (int fit = 0; fit < config.estimator_fits; ++fit) {
-        nlohmann::json settings = config.estimator;
-        settings["seed"] = mix_seed(mix_seed(config.seed, "estimator"), std::uint64_t(fit));  // the same for every policy
-        auto e = make_estimator(estimator, settings, simulator.state_dim(), kActionDim, source + ": estimator");
-        e->fit(window_data, *m.policy);
-        m.v_hat[estimator].push_back(e->estimate_per_state(initial, *m.policy).mean());
-      }
-    say(m.name + ": true value " + format("%.4f", m.truth.mean) + ", V-hat cope " + format("%.4f", mean_of(m.v_hat["cope"])) +
-        ", fqe " + format("%.4f", mean_of(m.v_hat["fqe"])));
-  };
-  for (Method& m : methods) measure(m);
-  for (Method& m : references) measure(m);
-  for (Method& m : sweep_runs) measure(m);
-  stage_seconds["truth_and_v_hat"] = seconds_since(t0);
-
-  // 6. The online A/B against BO: fresh days after the training days, the same users, days and seeds for all.
-  t0 = std::chrono::steady_clock::now();
-  std::vector<sim::AbArm> arms;
-  std::vector<int> arm_of(methods.size() + references.size(), -1);
-  for (std::size_t i = 0; i < methods.size() + references.size(); ++i) {
-    const Method& m = i < methods.size() ? methods[i] : references[i - methods.size()];
-    if (!m.policy) continue;
-    arm_of[i] = int(arms.size());
-    arms.push_back({m.name, m.policy});
-  }
-  sim::DaysOptions ab_days;
-  ab_days.first_day = config.days;
-  ab_days.days = config.ab_days;
-  ab_days.seed = mix_seed(config.seed, "table1 A/B days");
-  sim::RolloutOptions ab_options;
-  ab_options.reward = reward_preset("default");
-  ab_options.policy_seed = mix_seed(config.seed, "table1 A/B serving");
-  say("online A/B: " + std::to_string(arms.size()) + " arms, " + std::to_string(config.ab_days) + " days");
-  const sim::AbReport ab = sim::run_ab_test(simulator, arms, 0, ab_days, ab_options);  // arm 0 is BO
-  stage_seconds["ab_test"] = seconds_since(t0);
-
-  // 7. The table, the claims, the figures.
-  const Method& bo = methods.front();
-  auto method_index = [&](const std::string& name) {
-    for (std::size_t i = 0; i < methods.size(); ++i)
-      if (methods[i].name == name) return int(i);
-    return -1;
-  };
-  nlohmann::json rows = nlohmann::json::array();
-  std::string md = "| method | V̂ cope (ours) | V̂ fqe | true value ± 95 % | true vs BO | ADTime vs BO | UPIRate vs BO | "
-                   "paper V̂ | paper ADTime | paper UPIRate |\n|---|---|---|---|---|---|---|---|---|---|\n";
-  for (std::size_t i = 0; i < methods.size() + references.size(); ++i) {
-    const Method& m = i < methods.size() ? methods[i] : references[i - methods.size()];
-    const PaperRow* paper = nullptr;
-    for (const PaperRow& p : kPaperTable1)
-      if (m.name == p.method) paper = &p;
-    nlohmann::json row = {{"method", m.name}, {"protocol", m.protocol}, {"train_seconds", m.train_seconds}, {"details", m.details}};
-    std::string cells = "| " + m.name + " | ";
-    if (!m.policy) {
-      row["error"] = m.error;
-      cells += "diverged | | | | | | ";
-    } else {
-      for (const auto& [estimator, fits] : m.v_hat) row["v_hat"][estimator] = {{"mean", mean_of(fits)}, {"fits", fits}};
-      row["true_value"] = {{"mean", m.truth.mean}, {"ci95", 1.96 * m.truth.std_error}, {"mean_length", m.truth.mean_length},
-                           {"mean_first_reward", m.truth.mean_first_reward}};
-      const sim::AbArmReport& a = ab.arms[std::size_t(arm_of[i])];
-      row["ab"] = {{"adtime", a.adtime}, {"upirate", a.upirate}, {"session_return", a.session_return},
-                   {"sessions_per_user_day", a.sessions_per_user_day}};
-      cells += format("%.4f | %.4f | %.4f ± %.4f | ", mean_of(m.v_hat.at("cope")), mean_of(m.v_hat.at("fqe")), m.truth.mean,
-                      1.96 * m.truth.std_error);
-      if (&m == &bo) {
-        cells += "* | * (" + format("%.1f s", a.adtime) + ") | * (" + format("%.4f", a.upirate) + ") | ";
-      } else {
-        const sim::PairedComparison t = paired_truth(m.truth, bo.truth);
-        row["true_vs_bo"] = comparison_json(t);
-        row["ab"]["adtime_vs_bo"] = comparison_json(a.adtime_vs_baseline);
-        row["ab"]["upirate_vs_bo"] = comparison_json(a.upirate_vs_baseline);
-        row["ab"]["return_vs_bo"] = comparison_json(a.return_vs_baseline);
-        cells += pct_cell(t) + " | " + pct_cell(a.adtime_vs_baseline) + " | " + pct_cell(a.upirate_vs_baseline) + " | ";
-      }
-    }
-    if (paper) {
-      row["paper"] = {{"v_hat", std::isnan(paper->v_hat) ? nlohmann::json() : nlohmann::json(paper->v_hat)},
-                      {"adtime_percent", std::isnan(paper->adtime) ? nlohmann::json() : nlohmann::json(paper->adtime)},
-                      {"upirate_percent", std::isnan(paper->upirate) ? nlohmann::json() : nlohmann::json(paper->upirate)}};
-      cells += paper_cell(paper->v_hat, false) + " | " + (&m == &bo ? std::string("*") : paper_cell(paper->adtime, true)) + " | " +
-               (&m == &bo ? std::string("*") : paper_cell(paper->upirate, true)) + " |\n";
-    } else {
-      cells += "| | |\n";
-    }
-    md += cells;
-    rows.push_back(row);
-  }
-
-  // The paper's claims, one by one.
-  nlohmann::json claims = nlohmann::json::array();
-  std::string claims_md;
-  auto claim = [&](const std::string& text, bool holds, const std::string& evidence) {
-    claims.push_back({{"claim", text}, {"confirmed", holds}, {"evidence", evidence}});
-    claims_md += "- **" + std::string(holds ? "confirmed" : "not confirmed") + "**: " + text + " — " + evidence + "\n";
-  };
-  const int mtf = method_index("BatchRL-MTF"), re = method_index("BatchRL-MTF-RE");
-  {
-    const int arm = arm_of[std::size_t(mtf)];
-    int method_arms = 0;
-    for (std::size_t i = 0; i < methods.size(); ++i) method_arms += arm_of[i] >= 0;
-    const int above_ad = arms_above(ab, method_arms, arm, false), above_upi = arms_above(ab, method_arms, arm, true);
-    claim("BatchRL-MTF is best on ADTime and UPIRate (section 4.6.1)", above_ad == 0 && above_upi == 0,
-          "ADTime rank " + std::to_string(above_ad + 1) + " and UPIRate rank " + std::to_string(above_upi + 1) + " of " +
-              std::to_string(method_arms) + " methods");
-  }
-  {
-    const sim::AbArmReport& m = ab.arms[std::size_t(arm_of[std::size_t(mtf)])];
-    const sim::AbArmReport& r = ab.arms[std::size_t(arm_of[std::size_t(re)])];
-    const sim::PairedComparison t = paired_truth(methods[std::size_t(re)].truth, methods[std::size_t(mtf)].truth);
-    claim("BatchRL-MTF-RE (random exploration only) is worse than mixed exploration (section 4.6.1)",
-          r.adtime < m.adtime && r.upirate < m.upirate && t.relative < 0,
-          "ADTime " + format("%.2f vs %.2f s", r.adtime, m.adtime) + ", UPIRate " + format("%.4f vs %.4f", r.upirate, m.upirate) +
-              ", true value -RE vs mixed " + pct_cell(t));
-  }
-  {
-    std::string evidence;
-    bool holds = true;
-    for (const char* name : {"TD3", "UWAC+TD3"}) {
-      const int i = method_index(name);
-      if (i < 0) continue;
-      const Method& m = methods[std::size_t(i)];
-      const double v = m.policy ? mean_of(m.v_hat.at("cope")) : kNone;
-      holds = holds && m.policy && v < 0;
-      evidence += std::string(evidence.empty() ? "" : "; ") + name + " V̂ cope " + (m.policy ? format("%.4f", v) : "diverged") +
-                  (m.policy ? " (true " + format("%.4f", m.truth.mean) + ")" : "");
-    }
-    claim("the Conservative-OPEstimator gives TD3 and UWAC+TD3 negative V̂ (section 4.5.1)", holds, evidence);
-  }
-  {
-    // The paper ranks the RL models it evaluated offline and online alike (TD3 aside, never deployed).
-    std::vector<double> v_hat, adtime, upirate, true_values;
-    std::string names;
-    for (const char* name : {"UWAC+TD3", "CQL+SAC", "BatchRL-MTF", "BatchRL-MTF-RE"}) {
-      const int i = method_index(name);
-      if (i < 0 || !methods[std::size_t(i)].policy) continue;
-      const Method& m = methods[std::size_t(i)];
-      v_hat.push_back(mean_of(m.v_hat.at("cope")));
-      adtime.push_back(ab.arms[std::size_t(arm_of[std::size_t(i)])].adtime);
-      upirate.push_back(ab.arms[std::size_t(arm_of[std::size_t(i)])].upirate);
-      true_values.push_back(m.truth.mean);
-      names += std::string(names.empty() ? "" : ", ") + name;
-    }
-    const bool enough = v_hat.size() >= 2;
-    const double s_ad = enough ? spearman(v_hat, adtime) : kNone, s_upi = enough ? spearman(v_hat, upirate) : kNone;
-    const double s_true = enough ? spearman(v_hat, true_values) : kNone;
-    claim("the offline ranking (V̂ cope) agrees with the online one (section 4.6.1: \"completely consistent\")",
-          enough && s_ad == 1.0 && s_upi == 1.0,
-          "Spearman of V̂ cope with ADTime " + format("%.2f", s_ad) + ", with UPIRate " + format("%.2f", s_upi) +
-              ", with the true value " + format("%.2f", s_true) + " over " + names);
-  }
-  {
-    const int i = method_index("ES");
-    const sim::AbArmReport& e = ab.arms[std::size_t(arm_of[std::size_t(i)])];
-    claim("ES improves slightly on BO (section 4.6.1)", e.adtime_vs_baseline.relative > 0 && e.upirate_vs_baseline.relative > 0,
-          "ADTime " + pct_cell(e.adtime_vs_baseline) + ", UPIRate " + pct_cell(e.upirate_vs_baseline));
-  }
-  {
-    const int i = method_index("BatchRL-MTF-Rinteraction");
-    int best_variant = -1;
-    for (const char* name : {"BatchRL-MTF-Rtime", "BatchRL-MTF-Rintegrity", "BatchRL-MTF-Rinteraction"}) {
-      const int k = method_index(name);
-      if (best_variant < 0 || ab.arms[std::size_t(arm_of[std::size_t(k)])].adtime > ab.arms[std::size_t(arm_of[std::size_t(best_variant)])].adtime)
-        best_variant = k;
-    }
-    const sim::AbArmReport& a = ab.arms[std::size_t(arm_of[std::size_t(i)])];
-    const sim::AbArmReport& m = ab.arms[std::size_t(arm_of[std::size_t(mtf)])];
-    claim("BatchRL-MTF-Rinteraction is the best reward variant and beats BatchRL-MTF on ADTime and UPIRate (section 4.6.2)",
-          best_variant == i && a.adtime > m.adtime && a.upirate > m.upirate,
-          "best variant on ADTime: " + methods[std::size_t(best_variant)].name + "; Rinteraction vs BatchRL-MTF ADTime " +
-              format("%.2f vs %.2f s", a.adtime, m.adtime) + ", UPIRate " + format("%.4f vs %.4f", a.upirate, m.upirate));
-  }
-
-  // Figure 8's table.
-  std::string fig8 = "# parameter\tvalue\ttrue_value\ttrue_ci95\tv_hat_cope\tv_hat_fqe\tbest_true\tbest_v_hat\n";
-  nlohmann::json sensitivity = nlohmann::json::array();
-  for (const std::string parameter : {"rho", "critic_lr"}) {
-    int best_true = -1, best_v = -1;
-    for (int k = 0; k < int(sweep.size()); ++k) {
-      if (sweep[std::size_t(k)].parameter != parameter) continue;
-      const Method& r = sweep_runs[sweep[std::size_t(k)].run];
-      if (!r.policy) continue;
-      if (best_true < 0 || r.truth.mean > sweep_runs[sweep[std::size_t(best_true)].run].truth.mean) best_true = k;
-      if (best_v < 0 || mean_of(r.v_hat.at("cope")) > mean_of(sweep_runs[sweep[std::size_t(best_v)].run].v_hat.at("cope"))) best_v = k;
-    }
-    for (int k = 0; k < int(sweep.size()); ++k) {
-      const SweepPoint& p = sweep[std::size_t(k)];
-      if (p.parameter != parameter) continue;
-      const Method& r = sweep_runs[p.run];
-      nlohmann::json point = {{"parameter", parameter}, {"value", p.value}, {"run", r.name}};
-      if (!r.policy) {
-        point["diverged"] = r.error;
-        fig8 += parameter + format("\t%g\tNaN\tNaN\tNaN\tNaN\t0\t0\n", p.value);
-      } else {
-        point["true_value"] = {{"mean", r.truth.mean}, {"ci95", 1.96 * r.truth.std_error}};
-        point["v_hat"] = {{"cope", mean_of(r.v_hat.at("cope"))}, {"fqe", mean_of(r.v_hat.at("fqe"))}};
-        point["best_true"] = k == best_true;
-        point["best_v_hat"] = k == best_v;
-        fig8 += parameter + format("\t%g\t%.6f\t%.6f", p.value, r.truth.mean, 1.96 * r.truth.std_error) +
-                format("\t%.6f\t%.6f", mean_of(r.v_hat.at("cope")), mean_of(r.v_hat.at("fqe"))) +
-                format("\t%d\t%d\n", k == best_true, k == best_v);
-      }
-      sensitivity.push_back(point);
-    }
-  }
-
-  // Figures 6 and 7: actions on the windows' states.
-  const Index n_states = config.action_states;
-  std::vector<PolicyActions> fig6_policies = {{"logged (mixed window)", logged_actions(window, n_states)}};
-  for (const char* name : {"TD3", "UWAC+TD3", "CQL+SAC", "BatchRL-MTF"}) {
-    const int i = method_index(name);
-    if (i < 0 || !methods[std::size_t(i)].policy) continue;
-    fig6_policies.push_back({name, actions_on(*methods[std::size_t(i)].policy, window, n_states, mix_seed(config.seed, "figure 6 serving"))});
-  }
-  const SessionLog re_window = merged(windows.at("BatchRL-MTF-RE"));
-  std::vector<PolicyActions> fig7_policies = {
-      {"logged (BatchRL-MTF's window)", logged_actions(window, n_states)},
-      {"BatchRL-MTF", actions_on(*methods[std::size_t(mtf)].policy, window, n_states, mix_seed(config.seed, "figure 7 serving"))},
-      {"logged (BatchRL-MTF-RE's window)", logged_actions(re_window, n_states)},
-      {"BatchRL-MTF-RE", actions_on(*methods[std::size_t(re)].policy, re_window, n_states, mix_seed(config.seed, "figure 7 serving"))}};
-  nlohmann::json edge = nlohmann::json::object();
-  for (const auto* set : {&fig6_policies, &fig7_policies})
-    for (const PolicyActions& p : *set) edge[p.name] = edge_share(p.actions);
-
-  const double total_seconds = seconds_since(t_start);
-  nlohmann::json out = {{"command", command}, {"seed", config.seed}, {"config", config.to_json()},
-                        {"simulator", sim::to_json(sim_config)}, {"threads", num_threads()}, {"rows", rows},
-                        {"claims", claims}, {"sensitivity", sensitivity}, {"edge_share", edge},
-                        {"ab", sim::to_json(ab)}, {"seconds", stage_seconds}, {"total_seconds", total_seconds}};
-  out["seconds"]["total"] = total_seconds;
-  std::string header = "# Table 1 on the simulator (seed " + std::to_string(config.seed) + ")\n\nGenerated by `" + command + "` in " +
-                       format("%.0f", total_seconds) + " s at " + std::to_string(num_threads()) + " threads. " +
-                       std::to_string(simulator.num_users()) + " users; every method spent " + std::to_string(config.days) +
-                       " days of their traffic; the A/B ran " + std::to_string(config.ab_days) + " fresh days (" +
-                       std::to_string(ab.user_days) + " user-days per arm). V̂: mean of " + std::to_string(config.estimator_fits) +
-                       " fits on BatchRL-MTF's final window (" + std::to_string(window_data.rows()) +
-                       " transitions); true value: discounted session return (default reward) from " +
-                       std::to_string(config.eval_starts) + " fixed starts, the same for every policy; intervals paired. "
-                       "The paper's columns are its Table 1 (a real platform, V̂ on its own reward scale).\n\n";
-  write_file_atomically(out_dir + "/table1.md", header + md + "\n## The paper's claims on the simulator\n\n" + claims_md);
-  write_file_atomically(out_dir + "/fig8_sensitivity.tsv", fig8);
-  write_file_atomically(out_dir + "/fig6_actions.tsv", action_histogram_tsv(fig6_policies));
-  write_file_atomically(out_dir + "/fig7_actions.tsv", action_histogram_tsv(fig7_policies));
-  write_file_atomically(out_dir + "/fig5_q.tsv", q_curves_tsv(q_curves, q_names));
-  const std::string png5 = render_gnuplot(out_dir + "/fig5_q.gp", out_dir + "/fig5_q.png", [&](const std::string& png) {
-    return q_figure_script(out_dir + "/fig5_q.tsv", q_names, png);
-  });
-  const std::string png6 = render_gnuplot(out_dir + "/fig6_actions.gp", out_dir + "/fig6_actions.png", [&](const std::string& png) {
-    return action_figure_script(out_dir + "/fig6_actions.tsv", fig6_policies,
-                                "Figure 6: actions of the offline learners and BatchRL-MTF on BatchRL-MTF's window", png);
-  });
-  const std::string png7 = render_gnuplot(out_dir + "/fig7_actions.gp", out_dir + "/fig7_actions.png", [&](const std::string& png) {
-    return action_figure_script(out_dir + "/fig7_actions.tsv", fig7_policies,
-                                "Figure 7: BatchRL-MTF and BatchRL-MTF-RE beside their own training windows", png);
-  });
-  const std::string png8 = render_gnuplot(out_dir + "/fig8_sensitivity.gp", out_dir + "/fig8_sensitivity.png",
-                                          [&](const std::string& png) { return figure8_script(out_dir + "/fig8_sensitivity.tsv", png); });
-  write_file_atomically(out_dir + "/table1.json", out.dump(1) + "\n");  // last: its presence marks a finished run
-  std::printf("%s%s\n## The paper's claims on the simulator\n\n%s\nmtf experiment table1: %.0f s; wrote %s/table1.json, "
-              "%s/table1.md, %s, %s, %s, %s\n",
-              header.c_str(), md.c_str(), claims_md.c_str(), total_seconds, out_dir.c_str(), out_dir.c_str(), png5.c_str(),
-              png6.c_str(), png7.c_str(), png8.c_str());
+  const sim::Simulator simulator(plan.sim_config);
+  Table1Run run(plan, simulator, out_dir, quiet ? nullptr : &std::cout);
+  run.say("mtf experiment table1: seed " + std::to_string(plan.config.seed) + ", " + std::to_string(simulator.num_users()) +
+          " users, " + std::to_string(plan.config.days) + " days per method, " + std::to_string(num_threads()) + " thread(s)");
+  run.run_loops();
+  run.run_online_baselines();
+  run.train_offline_baselines();
+  run.train_sensitivity();
+  run.search_reference();
+  run.measure_all();
+  run.run_ab();
+  run.write(command);
   return 0;
 }
 

@@ -23,10 +23,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
+#include <limits>
 #include <map>
-#include <sstream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "engine/atomic_file.hpp"

@@ -99,9 +99,7 @@ nlohmann::json value_json(const sim::ValueEstimate& v) {
 }
 
 nlohmann::json paired_json(const sim::ValueEstimate& arm, const sim::ValueEstimate& base) {
-  const std::vector<double> ones(arm.per_rollout.size(), 1.0);
-  const sim::PairedComparison c = sim::compare_paired(arm.per_rollout, ones, base.per_rollout, ones);
-  return {{"relative", c.relative}, {"ci95", {c.ci_low, c.ci_high}}, {"p_value", c.p_value}};
+  return comparison_json(paired_truth(arm, base));
 }
 
 }  // namespace

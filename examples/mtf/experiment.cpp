@@ -208,14 +208,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-nlohmann::json comparison_json(const sim::PairedComparison& c) {
-  return {{"relative", c.relative}, {"ci95", {c.ci_low, c.ci_high}}, {"p_value", c.p_value}};
-}
-
-sim::PairedComparison paired_truth(const sim::ValueEstimate& arm, const sim::ValueEstimate& base) {
-  const std::vector<double> ones(arm.per_rollout.size(), 1.0);
-  return sim::compare_paired(arm.per_rollout, ones, base.per_rollout, ones);
-}
 
 // printf into a string; each argument keeps its type (a bool for %d stays an int, not a double).
 template <class... Args>

@@ -116,4 +116,13 @@ std::string q_figure_script(const std::string& tsv, const std::vector<std::strin
   return s + "\n";
 }
 
+sim::PairedComparison paired_truth(const sim::ValueEstimate& arm, const sim::ValueEstimate& base) {
+  const std::vector<double> ones(arm.per_rollout.size(), 1.0);  // returns are per rollout: every weight 1
+  return sim::compare_paired(arm.per_rollout, ones, base.per_rollout, ones);
+}
+
+nlohmann::json comparison_json(const sim::PairedComparison& c) {
+  return {{"relative", c.relative}, {"ci95", {c.ci_low, c.ci_high}}, {"p_value", c.p_value}};
+}
+
 }  // namespace mtf::cli

@@ -1,6 +1,7 @@
-// examples/mtf/figures.hpp — the paper's figures that more than one command draws: Figure 5 (the
-// critics' Q during training) and Figures 6–7 (action distributions of policies beside their logged
-// data). Each is a TSV of the plotted numbers plus a gnuplot script (plot.hpp renders it).
+// examples/mtf/figures.hpp — what more than one report command (mtf baselines, mtf experiment) writes:
+// the paper's Figure 5 (the critics' Q during training) and Figures 6–7 (action distributions of policies
+// beside their logged data), each a TSV of the plotted numbers plus a gnuplot script (plot.hpp renders
+// it), and the paired comparison of two policies' true values.
 #pragma once
 #include <array>
 #include <map>
@@ -8,8 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/tensor.hpp"
+#include "rl/sim/rollout.hpp"
 #include "rl/sim/simulator.hpp"
+#include "rl/sim/stats.hpp"
 
 namespace mtf::cli {
 
@@ -39,5 +44,11 @@ void read_q_curve(const std::string& metrics_path, const std::string& name, QCur
 /// Iteration, then (mean, std) per learner of `names` (NaN when a learner logged nothing there).
 std::string q_curves_tsv(const QCurves& q, const std::vector<std::string>& names);
 std::string q_figure_script(const std::string& tsv, const std::vector<std::string>& names, const std::string& png);
+
+/// Two true values measured on the same starts and seeds, compared rollout by rollout (relative
+/// difference of the means, paired 95 % interval, p-value).
+sim::PairedComparison paired_truth(const sim::ValueEstimate& arm, const sim::ValueEstimate& base);
+/// {"relative", "ci95": [low, high], "p_value"}.
+nlohmann::json comparison_json(const sim::PairedComparison& c);
 
 }  // namespace mtf::cli

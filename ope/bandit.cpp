@@ -207,6 +207,8 @@ MatrixR<double> fit_reward_model(const BanditLog& log, const MatrixR<double>& ta
       pi(i, a) = 1.0f;
     }
   }
+  if (config.ensemble != 1)  // the gamma = 0 reward model is one fit; say so rather than ignore the key
+    throw ConfigError("bandit reward model: field \"ensemble\": must be 1 (got " + std::to_string(config.ensemble) + ")");
   ConservativeFqe fqe(config, S, A);
   fqe.fit(data, pi, pi, progress);
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "engine/rng.hpp"
 #include "ope/fqe.hpp"
 #include "ope/model_based.hpp"
 
@@ -9,29 +10,58 @@ namespace mtf {
 
 namespace {
 
-// The FQE family behind the interface: ConservativeFqe with a named preset. Each fit starts from a fresh
-// network (the same initialization for every policy: the config's seed), never from the last policy's Q.
+// The FQE family behind the interface: `ensemble` ConservativeFqe fits with a named preset. Each fit starts
+// from fresh networks (the same initialization for every policy: the config's seed, then mix_seed(seed, k)
+// for member k), never from the last policy's Q. The policy is queried once per transition with member 0's
+// generator, exactly as ConservativeFqe::fit(data, policy) does, and its actions are shared by every member:
+// an ensemble of 1 is a plain fit to the bit, and K members cost K fits but one policy query.
 class FqeEstimator : public OffPolicyEstimator {
  public:
   FqeEstimator(std::string name, const FqeConfig& config, Index state_dim, Index action_dim)
       : name_(std::move(name)), config_(config), state_dim_(state_dim), action_dim_(action_dim) {
-    fqe_ = std::make_unique<ConservativeFqe>(config_, state_dim_, action_dim_);  // checks the sizes now
+    restart();  // checks the sizes now
   }
   std::string name() const override { return name_; }
   void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress) override {
-    if (fqe_->steps_done() > 0) fqe_ = std::make_unique<ConservativeFqe>(config_, state_dim_, action_dim_);
-    fqe_->fit(data, policy, progress);
+    if (members_.front()->steps_done() > 0) restart();
+    const Index n = data.rows();
+    MatrixR<float> pi_s(n, action_dim_), pi_next(n, action_dim_);
+    policy.act(data.state.data(), int(n), pi_s.data(), members_.front()->rng());
+    policy.act(data.next_state.data(), int(n), pi_next.data(), members_.front()->rng());
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+      if (progress && members_.size() > 1) *progress << "ensemble member " << k + 1 << "/" << members_.size() << "\n";
+      members_[k]->fit(data, pi_s, pi_next, progress);
+    }
   }
+  // Per state: the members' mean minus pessimism x their sample sd.
   Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) override {
-    return fqe_->estimate_per_state(initial_states, policy);
+    if (members_.size() == 1) return members_.front()->estimate_per_state(initial_states, policy);
+    const double K = double(members_.size());
+    Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(initial_states.rows()), sum_sq = sum;
+    for (auto& m : members_) {
+      const Eigen::ArrayXd e = m->estimate_per_state(initial_states, policy);
+      sum += e;
+      sum_sq += e.square();
+    }
+    const Eigen::ArrayXd mean = sum / K;
+    const Eigen::ArrayXd sd = ((sum_sq - K * mean.square()) / (K - 1)).max(0.0).sqrt();
+    return mean - config_.pessimism * sd;
   }
   nlohmann::json settings() const override { return config_.to_json(); }
 
  private:
+  void restart() {
+    members_.clear();
+    for (int k = 0; k < config_.ensemble; ++k) {
+      FqeConfig c = config_;
+      if (k > 0) c.seed = mix_seed(config_.seed, std::uint64_t(k));
+      members_.push_back(std::make_unique<ConservativeFqe>(c, state_dim_, action_dim_));
+    }
+  }
   std::string name_;
   FqeConfig config_;
   Index state_dim_, action_dim_;
-  std::unique_ptr<ConservativeFqe> fqe_;
+  std::vector<std::unique_ptr<ConservativeFqe>> members_;
 };
 
 // The preset of an FQE-family name, as JSON keys of FqeConfig.
@@ -65,6 +95,12 @@ std::unique_ptr<OffPolicyEstimator> make_estimator(const std::string& name, cons
   }
   preset.update(merged);  // the config's keys override the preset's
   return std::make_unique<FqeEstimator>(name, FqeConfig::from_json(preset, source), state_dim, action_dim);
+}
+
+std::unique_ptr<OffPolicyEstimator> make_fqe_estimator(const FqeConfig& config, Index state_dim, Index action_dim) {
+  const char* name = config.alpha > 0 ? (config.penalty == "logsumexp" ? "cql_h" : "cope")
+                                      : (config.bound_targets ? "bounded_fqe" : "fqe");
+  return std::make_unique<FqeEstimator>(name, config, state_dim, action_dim);
 }
 
 }  // namespace mtf

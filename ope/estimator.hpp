@@ -48,4 +48,10 @@ std::unique_ptr<OffPolicyEstimator> make_estimator(const std::string& name, cons
                                                    Index state_dim, Index action_dim,
                                                    const std::string& source = "estimator config");
 
+/// The FQE family from a config already read (the online loop's gate, the experiment): `config.ensemble`
+/// fits combined as make_estimator's are, named by the preset the config matches
+/// (fqe, cope, cql_h, bounded_fqe).
+struct FqeConfig;
+std::unique_ptr<OffPolicyEstimator> make_fqe_estimator(const FqeConfig& config, Index state_dim, Index action_dim);
+
 }  // namespace mtf

@@ -32,6 +32,14 @@ struct FqeConfig : JsonConfig<FqeConfig> {
                                            // results depend on this number, not on the thread count
   long long log_every = 500;
   std::uint64_t seed = 0;
+  // Read by the estimator interface (ope/estimator.cpp), not by one ConservativeFqe: the fits' own
+  // variance is larger than the truth's differences between policies (issue 17), so an estimator may be
+  // `ensemble` K independent fits (member 0 with `seed`, member k with mix_seed(seed, k): its own
+  // initialization and minibatch order; the policy's actions queried once and shared) whose per-state
+  // estimates are averaged, minus `pessimism` lambda x their sample sd (the members agree where the data
+  // pin Q down and disagree where it extrapolates).
+  int ensemble = 1;
+  double pessimism = 0;
 
   template <class Self, class Visit>
   static void fields(Self& c, Visit& v) {
@@ -51,6 +59,8 @@ struct FqeConfig : JsonConfig<FqeConfig> {
     v("gradient_shards", c.gradient_shards, 1, 1 << 10);
     v("log_every", c.log_every, 1LL, 1LL << 40);
     v("seed", c.seed);
+    v("ensemble", c.ensemble, 1, 64);
+    v("pessimism", c.pessimism, 0.0, 1e3);
   }
   /// Rows one step's Q pass forms: (2 + penalty_samples) per transition for logsumexp, else 2 (Q(s, a)
   /// and Q(s, pi_e(s))). The size limits are checked on these rows, not on batch_size alone.

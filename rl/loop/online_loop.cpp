@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "engine/checkpoint.hpp"
+#include "ope/estimator.hpp"
 #include "ope/fqe.hpp"
 #include "rl/data/dataset.hpp"
 #include "rl/data/replay_buffer.hpp"
@@ -147,9 +148,9 @@ double OnlineLoop::estimate(Policy& policy, const TransitionBatch& data, const M
   FqeConfig c = config_.estimator_config();
   c.alpha = alpha;
   c.seed = mix_seed(mix_seed(config_.seed, "estimator"), std::uint64_t(day_));  // the same for every policy
-  ConservativeFqe fqe(c, sim_.state_dim(), kActionDim);
-  fqe.fit(data, policy);
-  return fqe.estimate(initial, policy).value;
+  auto estimator = make_fqe_estimator(c, sim_.state_dim(), kActionDim);  // `ensemble` fits when configured
+  estimator->fit(data, policy);
+  return estimator->estimate_per_state(initial, policy).mean();
 }
 
 const nlohmann::json& OnlineLoop::run_day(std::ostream* progress) {

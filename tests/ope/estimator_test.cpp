@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "ope/fqe.hpp"
 #include "tests/ope/chain_mdp.hpp"
 
 using namespace mtf;
@@ -65,4 +66,60 @@ TEST_CASE("one estimator evaluates policy after policy, each fit from scratch", 
     const double again = estimator->estimate_per_state(s0, a)(0);
     REQUIRE(std::memcmp(&first, &again, sizeof first) == 0);  // not warm-started from b's fit
   }
+}
+
+TEST_CASE("an FQE ensemble: one member is a plain fit, K members average, pessimism lowers what they dispute",
+          "[estimator][mdp][ensemble]") {
+  Rng rng(3);
+  const TransitionBatch data = test::chain_data(400, rng);
+  MatrixR<float> s0(1, 2);
+  s0 << 0.0f, 1.0f;
+  nlohmann::json settings = {{"hidden", {64, 64}}, {"batch_size", 256}, {"steps", 4000}, {"lr", 1e-3},
+                             {"gamma", test::kGamma}, {"target_period", 20}, {"seed", 5}};
+  test::Constant1D in{0.3f}, out{1.0f};  // the logs' actions lie in [-0.5, 0.5]
+
+  // One member is ConservativeFqe::fit(data, policy) to the bit, whichever way the estimator is built.
+  FqeConfig config = FqeConfig::from_json(settings, "chain");
+  config.alpha = 0;
+  ConservativeFqe plain(config, 2, 1);
+  plain.fit(data, in);
+  const double plain_in = plain.estimate_per_state(s0, in)(0);
+  auto single = make_fqe_estimator(config, 2, 1);
+  REQUIRE(single->name() == "fqe");
+  single->fit(data, in);
+  const double single_in = single->estimate_per_state(s0, in)(0);
+  REQUIRE(std::memcmp(&plain_in, &single_in, sizeof plain_in) == 0);
+
+  settings["ensemble"] = 3;
+  auto mean_ensemble = make_estimator("fqe", settings, 2, 1, "chain");
+  settings["pessimism"] = 1.0;
+  auto pessimistic = make_estimator("fqe", settings, 2, 1, "chain");
+  double estimate[2][2];  // [mean, pessimistic][in, out]
+  for (int p = 0; p < 2; ++p) {
+    OffPolicyEstimator& e = p == 0 ? *mean_ensemble : *pessimistic;
+    e.fit(data, in);
+    estimate[p][0] = e.estimate_per_state(s0, in)(0);
+    e.fit(data, out);
+    estimate[p][1] = e.estimate_per_state(s0, out)(0);
+  }
+  WARN("FQE ensemble of 3: a = 0.3 mean " << estimate[0][0] << ", pessimistic " << estimate[1][0] << " (exact "
+                                          << test::exact_value(0.3) << ", one fit " << plain_in << "); a = 1 mean "
+                                          << estimate[0][1] << ", pessimistic " << estimate[1][1] << " (exact 0)");
+  REQUIRE_THAT(estimate[0][0], WithinRel(test::exact_value(0.3), 0.02));
+  REQUIRE(estimate[0][0] != plain_in);  // the other members count
+  REQUIRE_THAT(estimate[1][0], WithinRel(test::exact_value(0.3), 0.02));
+  const double dispute_in = estimate[0][0] - estimate[1][0], dispute_out = estimate[0][1] - estimate[1][1];
+  REQUIRE(dispute_in >= 0);
+  REQUIRE(dispute_out > 5 * dispute_in);  // the members disagree where the logs are silent
+  REQUIRE(estimate[1][1] < estimate[0][1]);
+}
+
+TEST_CASE("an FQE ensemble's settings are checked", "[estimator][config][ensemble]") {
+  REQUIRE(make_estimator("cope", {{"ensemble", 4}}, 4, 2)->settings()["ensemble"] == 4);
+  REQUIRE_THROWS_WITH(make_estimator("fqe", {{"pessimism", 1.0}}, 4, 2, "harness.json"),
+                      Contains("harness.json: field \"pessimism\": needs an ensemble of at least 2 fits"));
+  REQUIRE_THROWS_WITH(make_estimator("fqe", {{"ensemble", 0}}, 4, 2, "harness.json"),
+                      Contains("harness.json: field \"ensemble\""));
+  REQUIRE_THROWS_WITH(make_estimator("cope", {{"ensemble", 3}, {"pessimism", -1.0}}, 4, 2, "harness.json"),
+                      Contains("harness.json: field \"pessimism\""));
 }

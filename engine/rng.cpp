@@ -1,12 +1,39 @@
 #include "engine/rng.hpp"
 
 #include "engine/checksum.hpp"
+#include "engine/kernels/dispatch.hpp"
+#include "engine/kernels/normal_kernels.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
 namespace mtf {
+
+namespace {
+
+using NormalKernel = void (*)(std::ptrdiff_t, const float*, const float*, float*, float*);
+
+// Eigen's log/sin/cos run as wide as the library was compiled for (16 lanes native on AVX-512, 4 in a
+// portable x86-64-v2 build); the per-instruction-set kernel takes over only where the active kernel is
+// wider, so a native build keeps Eigen's arithmetic and its bits.
+NormalKernel normal_kernel() {
+#if defined(__AVX512F__)
+  constexpr int eigen_lanes = 16;
+#elif defined(__AVX__)
+  constexpr int eigen_lanes = 8;
+#else
+  constexpr int eigen_lanes = 4;
+#endif
+  switch (active_kernel()) {
+    case KernelIsa::Avx512: return eigen_lanes < 16 ? &avx512::box_muller : nullptr;
+    case KernelIsa::Avx2: return eigen_lanes < 8 ? &avx2::box_muller : nullptr;
+    case KernelIsa::Generic: return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 std::uint64_t mix_seed(std::uint64_t base, std::uint64_t index) {
   std::uint64_t z = base + 0x9E3779B97F4A7C15ull * (index + 1);
@@ -67,7 +94,9 @@ double Rng::normal() {
 
 void Rng::fill_normal(float* out, std::size_t n) {
   constexpr int kChunk = 256;  // pairs per chunk: fixed-size arrays on the stack, no heap
+  // u1 and u2 sized for the kernel's padding too (a multiple of its 16 lanes past `pairs`).
   Eigen::Array<float, kChunk, 1> u1, u2;
+  const NormalKernel kernel = normal_kernel();
   std::size_t done = 0;
   while (done < n) {
     const std::size_t pairs = std::min<std::size_t>(kChunk, (n - done + 1) / 2);
@@ -76,12 +105,23 @@ void Rng::fill_normal(float* out, std::size_t n) {
       u1[Eigen::Index(i)] = float((x >> 40) + 1) * 0x1.0p-24f;          // (0, 1]: log is finite
       u2[Eigen::Index(i)] = float((x >> 16) & 0xFFFFFFu) * 0x1.0p-24f;  // [0, 1)
     }
-    const auto r = (-2.0f * u1.head(Eigen::Index(pairs)).log()).sqrt();
-    const auto theta = 6.28318530718f * u2.head(Eigen::Index(pairs));
-    const Eigen::Array<float, Eigen::Dynamic, 1, 0, kChunk, 1> z0 = r * theta.cos(), z1 = r * theta.sin();
-    for (std::size_t i = 0; i < pairs && done < n; ++i) {
-      out[done++] = z0[Eigen::Index(i)];
-      if (done < n) out[done++] = z1[Eigen::Index(i)];
+    auto emit = [&](const float* z0, const float* z1) {
+      for (std::size_t i = 0; i < pairs && done < n; ++i) {
+        out[done++] = z0[i];
+        if (done < n) out[done++] = z1[i];
+      }
+    };
+    if (kernel) {  // the same uniforms through the per-instruction-set transform
+      const std::size_t padded = (pairs + 15) / 16 * 16;
+      for (std::size_t i = pairs; i < padded; ++i) u1[Eigen::Index(i)] = 1.0f, u2[Eigen::Index(i)] = 0.0f;
+      alignas(64) float z0[kChunk], z1[kChunk];
+      kernel(std::ptrdiff_t(padded), u1.data(), u2.data(), z0, z1);
+      emit(z0, z1);
+    } else {
+      const auto r = (-2.0f * u1.head(Eigen::Index(pairs)).log()).sqrt();
+      const auto theta = 6.28318530718f * u2.head(Eigen::Index(pairs));
+      const Eigen::Array<float, Eigen::Dynamic, 1, 0, kChunk, 1> z0 = r * theta.cos(), z1 = r * theta.sin();
+      emit(z0.data(), z1.data());
     }
   }
 }

@@ -46,7 +46,8 @@ class GaussianActor {
   Sample sample_repeated(Tape<T>& tape, Var state, Var eps, Index n, ParamGrad grad = ParamGrad::Accumulate);
   /// tanh(mean): the deterministic action SAC evaluates with. `packed`: pack(), or nullptr.
   /// state (B, S) -> (B, A)
-  Var mean_action(Tape<T>& tape, Var state, ParamGrad grad = ParamGrad::Accumulate, const PackedMlp<T>* packed = nullptr);
+  Var mean_action(Tape<T>& tape, Var state, ParamGrad grad = ParamGrad::Accumulate,
+                  const PackedMlp<T>* packed = nullptr);
   /// The MLP's weights packed once (nets/mlp.hpp) for mean_action: they must then stay unchanged.
   PackedMlp<T> pack() const { return mlp_.pack(params_); }
 

@@ -67,7 +67,8 @@ template <class T>
 PackedMlp<T> MlpLayers<T>::pack(const Parameters<T>& params, Index state_width) const {
   PackedMlp<T> packed;
   packed.layers.reserve(layers_.size());
-  for (std::size_t i = 0; i < layers_.size(); ++i) packed.layers.push_back(layers_[i].pack(params, i == 0 ? state_width : 0));
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    packed.layers.push_back(layers_[i].pack(params, i == 0 ? state_width : 0));  // only the first is repeated
   return packed;
 }
 

@@ -149,10 +149,11 @@ class BcqModel : public ServedPolicy::Model {
       const Var z = t.leaf(rows * n, latent_);             // (rows n, L)
       rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
       t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
-      const Var proposals =
-          decoder_.forward_repeated(t, decoder_params_, s, z, n, ParamGrad::Skip, &decoder_packed_);   // (rows n, A)
-      const Var candidates = actor_->forward_repeated(t, s, proposals, n, ParamGrad::Skip, &actor_packed_);  // (rows n, A)
-      const Var q = q1_.forward_repeated(t, q1_params_, s, candidates, n, ParamGrad::Skip, &q1_packed_);      // (rows n, 1)
+      // proposals, candidates (rows n, A); q (rows n, 1)
+      const ParamGrad skip = ParamGrad::Skip;
+      const Var proposals = decoder_.forward_repeated(t, decoder_params_, s, z, n, skip, &decoder_packed_);
+      const Var candidates = actor_->forward_repeated(t, s, proposals, n, skip, &actor_packed_);
+      const Var q = q1_.forward_repeated(t, q1_params_, s, candidates, n, skip, &q1_packed_);
       copy_best_candidates(t.value(q), t.value(candidates), rows, n, actions + first * A);
     }
   }

@@ -222,7 +222,8 @@ Products run_products(const Problem<float>& p, const MatrixR<float>& bias, const
     gemm_init_rows(p.ta, p.m, a, lda, *packed, init.data(), init.cols(), 10, out.init.data(), p.n);
   } else {
     gemm(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), out.acc.data(), p.n, true);
-    gemm_bias(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), bias.data(), out.bias.data(), p.n, Epilogue::Relu);
+    gemm_bias(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), bias.data(), out.bias.data(), p.n,
+              Epilogue::Relu);
     gemm_init_rows(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), init.data(), init.cols(), 10,
                    out.init.data(), p.n);
   }

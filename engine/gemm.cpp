@@ -75,16 +75,21 @@ void product_rows(Index rows, Index n, Index k, const T* a, Index lda, const T* 
 
 // The own float kernels of one instruction set (engine/kernels/gemm_kernels.hpp).
 struct OwnKernels {
+  KernelIsa isa;
   Index mr, nr;
   std::size_t packed_a, packed_b;
   decltype(&avx512::gemm_rows) gemm_rows;
   decltype(&avx512::gemv_rows) gemv_rows;
   decltype(&avx512::gevm) gevm;
+  decltype(&avx512::packed_b_size) packed_b_size;
+  decltype(&avx512::pack_b_whole) pack_b_whole;
 };
-constexpr OwnKernels kAvx512{avx512::kMr, avx512::kNr, avx512::kPackedA, avx512::kPackedB,
-                             &avx512::gemm_rows, &avx512::gemv_rows, &avx512::gevm};
-constexpr OwnKernels kAvx2{avx2::kMr, avx2::kNr, avx2::kPackedA, avx2::kPackedB,
-                           &avx2::gemm_rows, &avx2::gemv_rows, &avx2::gevm};
+constexpr OwnKernels kAvx512{KernelIsa::Avx512, avx512::kMr, avx512::kNr, avx512::kPackedA, avx512::kPackedB,
+                             &avx512::gemm_rows, &avx512::gemv_rows, &avx512::gevm, &avx512::packed_b_size,
+                             &avx512::pack_b_whole};
+constexpr OwnKernels kAvx2{KernelIsa::Avx2, avx2::kMr, avx2::kNr, avx2::kPackedA, avx2::kPackedB,
+                           &avx2::gemm_rows, &avx2::gemv_rows, &avx2::gevm, &avx2::packed_b_size,
+                           &avx2::pack_b_whole};
 
 // Which kernel runs a product. The choice depends on the whole product's shape and the active kernel
 // (engine/kernels/dispatch.hpp) only, never on the rows a thread owns, so every thread of a split product
@@ -154,9 +159,10 @@ void relu_rows(T* c, Index ldc, Index rows, Index n) {
     for (Index j = 0; j < n; ++j) c[i * ldc + j] = std::max(c[i * ldc + j], T(0));
 }
 
+// b_panels: op(B) packed whole for kernel.own (PackedB), or null; used on the Own path only.
 template <class T, int OrderA, int OrderB>
 void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b, Index ldb, T* c,
-                   Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel) {
+                   Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel, const T* b_panels) {
   // Eigen: one blocking for the whole product (sequential heuristic): kc depends on k only, so each
   // element of C is accumulated over the same k-blocks whichever rows a thread owns. (The own kernels'
   // blocking is fixed: engine/kernels/gemm_kernels.hpp.)
@@ -179,9 +185,9 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
       }
       if (kernel.path == Path::Own) {  // overwrites C (and adds the bias) in its first k-block's stores
         Workspace<float>& ws = thread_workspace<float>();
-        ws.reserve(kernel.own->packed_a, kernel.own->packed_b);
+        ws.reserve(kernel.own->packed_a, b_panels ? 0 : kernel.own->packed_b);  // (b's workspace: unused if packed)
         kernel.own->gemm_rows(OrderA == Eigen::ColMajor, OrderB == Eigen::ColMajor, rows, n, k, a_rows, lda,
-                          b, ldb, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu, ws.a, ws.b);
+                          b, ldb, c + r0 * ldc, ldc, !accumulate, init.from(r0), relu, ws.a, ws.b, b_panels);
         return;
       }
     }
@@ -212,7 +218,8 @@ void gemm_dispatch(Index m, Index n, Index k, const T* a, Index lda, const T* b,
 
 template <class T>
 void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
-               Index ldb, T* c, Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel) {
+               Index ldb, T* c, Index ldc, bool accumulate, const RowInit<T>& init, bool relu, Choice kernel,
+               const T* b_panels = nullptr) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate) fill_rows(c, ldc, m, n, init);
@@ -222,16 +229,66 @@ void gemm_impl(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T*
   constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
   // op(A) stored row-major untransposed, or as the col-major view of a row-major A^T.
   if (trans_a == Trans::No && trans_b == Trans::No)
-    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
+    gemm_dispatch<T, R, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel, b_panels);
   else if (trans_a == Trans::No && trans_b == Trans::Yes)
-    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
+    gemm_dispatch<T, R, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel, b_panels);
   else if (trans_a == Trans::Yes && trans_b == Trans::No)
-    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
+    gemm_dispatch<T, C, R>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel, b_panels);
   else
-    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel);
+    gemm_dispatch<T, C, C>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, init, relu, kernel, b_panels);
 }
 
+// The panels of `b` if this product runs the own kernel they were packed for, else null (the product
+// then packs or reads b.data() as the unpacked call would).
+template <class T>
+const T* panels_for(const PackedB<T>& b, Choice kernel) {
+  return kernel.path == Path::Own && b.panels() && kernel.own->isa == b.isa() ? b.panels() : nullptr;
+}
+
+// Taller than any product: the row count at which a product of op(B) would take the tiled kernel if it
+// ever does (the choice only leaves the tile for fewer rows).
+constexpr Index kTallest = Index(1) << 40;
+
 }  // namespace
+
+template <class T>
+PackedB<T>::PackedB(Trans trans_b, Index k, Index n, const T* b, Index ldb)
+    : trans_(trans_b), k_(k), n_(n), ldb_(ldb), b_(b) {
+  if constexpr (std::is_same_v<T, float>) {
+    const Choice kernel = choose_kernel<float>(kTallest, n, Trans::No, trans_b, ldb);
+    if (kernel.path != Path::Own || k == 0) return;  // no product of it would read panels
+    const std::size_t count = kernel.own->packed_b_size(n, k);
+    bytes_ = ((count * sizeof(float) + 63) / 64) * 64;
+    panels_.reset(static_cast<float*>(std::aligned_alloc(64, bytes_)));
+    if (!panels_) throw std::bad_alloc();
+    kernel.own->pack_b_whole(trans_b == Trans::Yes, n, k, b, ldb, panels_.get());
+    isa_ = kernel.own->isa;
+  }
+}
+
+template <class T>
+void gemm(Trans trans_a, Index m, const T* a, Index lda, const PackedB<T>& b, T* c, Index ldc, bool accumulate,
+          Epilogue epilogue) {
+  const Choice kernel = choose_kernel<T>(m, b.n(), trans_a, b.trans(), b.ld());
+  gemm_impl(trans_a, b.trans(), m, b.n(), b.k(), a, lda, b.data(), b.ld(), c, ldc, accumulate, RowInit<T>{},
+            epilogue == Epilogue::Relu, kernel, panels_for(b, kernel));
+}
+
+template <class T>
+void gemm_bias(Trans trans_a, Index m, const T* a, Index lda, const PackedB<T>& b, const T* bias, T* c, Index ldc,
+               Epilogue epilogue) {
+  const Choice kernel = choose_kernel<T>(m, b.n(), trans_a, b.trans(), b.ld());
+  gemm_impl(trans_a, b.trans(), m, b.n(), b.k(), a, lda, b.data(), b.ld(), c, ldc, false, RowInit<T>{bias, 0, 1, 0},
+            epilogue == Epilogue::Relu, kernel, panels_for(b, kernel));
+}
+
+template <class T>
+void gemm_init_rows(Trans trans_a, Index m, const T* a, Index lda, const PackedB<T>& b, const T* init, Index ldi,
+                    Index group, T* c, Index ldc, Epilogue epilogue) {
+  const Choice kernel = choose_kernel<T>(m, b.n(), trans_a, b.trans(), b.ld());
+  gemm_impl(trans_a, b.trans(), m, b.n(), b.k(), a, lda, b.data(), b.ld(), c, ldc, false,
+            RowInit<T>{init, ldi, group, 0}, epilogue == Epilogue::Relu, kernel, panels_for(b, kernel));
+}
 
 template <class T>
 void gemm(Trans trans_a, Trans trans_b, Index m, Index n, Index k, const T* a, Index lda, const T* b,
@@ -288,6 +345,18 @@ template void gemm_init_rows<float>(Trans, Trans, Index, Index, Index, const flo
                                     const float*, Index, Index, float*, Index, Epilogue);
 template void gemm_init_rows<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*, Index,
                                      const double*, Index, Index, double*, Index, Epilogue);
+template class PackedB<float>;
+template class PackedB<double>;
+template void gemm<float>(Trans, Index, const float*, Index, const PackedB<float>&, float*, Index, bool, Epilogue);
+template void gemm<double>(Trans, Index, const double*, Index, const PackedB<double>&, double*, Index, bool, Epilogue);
+template void gemm_bias<float>(Trans, Index, const float*, Index, const PackedB<float>&, const float*, float*, Index,
+                               Epilogue);
+template void gemm_bias<double>(Trans, Index, const double*, Index, const PackedB<double>&, const double*, double*,
+                                Index, Epilogue);
+template void gemm_init_rows<float>(Trans, Index, const float*, Index, const PackedB<float>&, const float*, Index,
+                                    Index, float*, Index, Epilogue);
+template void gemm_init_rows<double>(Trans, Index, const double*, Index, const PackedB<double>&, const double*,
+                                     Index, Index, double*, Index, Epilogue);
 template void gemm_eigen<float>(Trans, Trans, Index, Index, Index, const float*, Index, const float*,
                                 Index, float*, Index, bool);
 template void gemm_eigen<double>(Trans, Trans, Index, Index, Index, const double*, Index, const double*,

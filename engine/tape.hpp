@@ -36,6 +36,9 @@ template <class T>
 struct Node;
 
 template <class T>
+struct PackedLinear;  // engine/ops/linear.hpp
+
+template <class T>
 using BackwardFn = void (*)(Tape<T>&, const Node<T>&);
 
 /// Attributes an op may carry. Unused fields stay zero.
@@ -46,6 +49,7 @@ struct OpAttrs {
   Index k = 0;               // integer attribute (group size, column offset, ...)
   const T* param = nullptr;  // linear: weight (out x in) followed by bias (out), in a flat buffer
   T* param_grad = nullptr;   // linear: gradient of the above, or nullptr when not wanted
+  const PackedLinear<T>* packed = nullptr;  // linear: the weight above packed once (serving), or nullptr
 };
 
 template <class T>

@@ -27,8 +27,8 @@ typename GaussianActor<T>::Sample GaussianActor<T>::sample_repeated(Tape<T>& tap
 }
 
 template <class T>
-Var GaussianActor<T>::mean_action(Tape<T>& tape, Var state, ParamGrad grad) {
-  return ops::tanh(tape, ops::slice_cols(tape, mlp_.forward(tape, params_, state, grad), 0, spec_.action_dim));
+Var GaussianActor<T>::mean_action(Tape<T>& tape, Var state, ParamGrad grad, const PackedMlp<T>* packed) {
+  return ops::tanh(tape, ops::slice_cols(tape, mlp_.forward(tape, params_, state, grad, packed), 0, spec_.action_dim));
 }
 
 template <class T>

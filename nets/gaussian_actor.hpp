@@ -44,8 +44,12 @@ class GaussianActor {
   /// repeated (rows i*n + j belong to state i, as torch.repeat_interleave(state, n, 0) would give).
   /// state (M, S), eps (M*n, A) -> Sample of M*n rows
   Sample sample_repeated(Tape<T>& tape, Var state, Var eps, Index n, ParamGrad grad = ParamGrad::Accumulate);
-  /// tanh(mean): the deterministic action SAC evaluates with.   state (B, S) -> (B, A)
-  Var mean_action(Tape<T>& tape, Var state, ParamGrad grad = ParamGrad::Accumulate);
+  /// tanh(mean): the deterministic action SAC evaluates with. `packed`: pack(), or nullptr.
+  /// state (B, S) -> (B, A)
+  Var mean_action(Tape<T>& tape, Var state, ParamGrad grad = ParamGrad::Accumulate,
+                  const PackedMlp<T>* packed = nullptr);
+  /// The MLP's weights packed once (nets/mlp.hpp) for mean_action: they must then stay unchanged.
+  PackedMlp<T> pack() const { return mlp_.pack(params_); }
 
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }

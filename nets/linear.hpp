@@ -4,6 +4,8 @@
 // network's Parameters and records engine/ops/linear on a tape (linear, or linear_repeated when the
 // input is a state repeated n times beside per-sample columns). Initialization is PyTorch's nn.Linear
 // default: W and b ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5) reduces to that).
+// A network whose weights no longer change (serving) packs each layer once (pack) and passes the result
+// to forward / forward_repeated: the same outputs, bit for bit, without repacking W on every call.
 #pragma once
 #include <cmath>
 #include <string>
@@ -28,23 +30,32 @@ class Linear {
     params.add(name + ".bias", 1, out);  // directly after the weight: the op expects W then b
   }
 
-  /// x: (B, in) -> (B, out); with epilogue = Relu, max(x W^T + b, 0) as one fused op.
+  /// x: (B, in) -> (B, out); with epilogue = Relu, max(x W^T + b, 0) as one fused op. `packed`: this
+  /// layer's pack(params), or nullptr.
   Var forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad = ParamGrad::Accumulate,
-              Epilogue epilogue = Epilogue::None) const {
+              Epilogue epilogue = Epilogue::None, const PackedLinear<T>* packed = nullptr) const {
     assert(tape.cols(x) == in_ && "Linear::forward: input width differs from the layer's");
     T* param_grad = gradient_buffer(tape, params, grad);
-    return ops::linear(tape, x, out_, params.values() + offset_, param_grad, epilogue);
+    return ops::linear(tape, x, out_, params.values() + offset_, param_grad, epilogue, packed);
   }
 
   /// The layer on [repeat_rows(state, n) | rest], computing the state's part once per state
   /// (engine/ops/linear.hpp, linear_repeated); same weights, same result as forward on the concatenation.
+  /// `packed`: this layer's pack(params, S), or nullptr.
   /// state: (M, S), rest: (M*n, in - S) -> (M*n, out)
   Var forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
-                       ParamGrad grad = ParamGrad::Accumulate, Epilogue epilogue = Epilogue::None) const {
+                       ParamGrad grad = ParamGrad::Accumulate, Epilogue epilogue = Epilogue::None,
+                       const PackedLinear<T>* packed = nullptr) const {
     assert(tape.cols(state) + tape.cols(rest) == in_ &&
            "Linear::forward_repeated: state and rest widths do not add up to the layer's input");
     T* param_grad = gradient_buffer(tape, params, grad);
-    return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad, epilogue);
+    return ops::linear_repeated(tape, state, rest, n, out_, params.values() + offset_, param_grad, epilogue, packed);
+  }
+
+  /// This layer's weight in `params` packed once for forward (state_width = 0) or for forward_repeated on
+  /// a state of width state_width. It views `params`' values, which must then stay unchanged.
+  PackedLinear<T> pack(const Parameters<T>& params, Index state_width = 0) const {
+    return PackedLinear<T>(params.values() + offset_, in_, out_, state_width);
   }
 
   /// Where this layer's parameter gradients go on `tape`: the tape's gradient shard of `params`, or

@@ -1,5 +1,6 @@
 #include "nets/mlp.hpp"
 
+#include <cassert>
 #include <stdexcept>
 
 namespace mtf {
@@ -39,22 +40,36 @@ MlpLayers<T>::MlpLayers(Parameters<T>& params, const std::string& name, const Ml
 }
 
 template <class T>
-Var MlpLayers<T>::forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
-  return after_first(tape, params, activate(tape, layers_[0].forward(tape, params, x, grad, fused(0)), 0), grad);
+Var MlpLayers<T>::forward(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad,
+                          const PackedMlp<T>* packed) const {
+  assert(!packed || (packed->layers.size() == layers_.size() && packed->layers[0].state_width == 0));
+  const Var h = layers_[0].forward(tape, params, x, grad, fused(0), packed_layer(packed, 0));
+  return after_first(tape, params, activate(tape, h, 0), grad, packed);
 }
 
 template <class T>
 Var MlpLayers<T>::forward_repeated(Tape<T>& tape, Parameters<T>& params, Var state, Var rest, Index n,
-                                   ParamGrad grad) const {
-  const Var x = layers_[0].forward_repeated(tape, params, state, rest, n, grad, fused(0));
-  return after_first(tape, params, activate(tape, x, 0), grad);
+                                   ParamGrad grad, const PackedMlp<T>* packed) const {
+  assert(!packed || packed->layers.size() == layers_.size());
+  const Var x = layers_[0].forward_repeated(tape, params, state, rest, n, grad, fused(0), packed_layer(packed, 0));
+  return after_first(tape, params, activate(tape, x, 0), grad, packed);
 }
 
 template <class T>
-Var MlpLayers<T>::after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad) const {
+Var MlpLayers<T>::after_first(Tape<T>& tape, Parameters<T>& params, Var x, ParamGrad grad,
+                              const PackedMlp<T>* packed) const {
   for (std::size_t i = 1; i < layers_.size(); ++i)
-    x = activate(tape, layers_[i].forward(tape, params, x, grad, fused(i)), i);
+    x = activate(tape, layers_[i].forward(tape, params, x, grad, fused(i), packed_layer(packed, i)), i);
   return x;
+}
+
+template <class T>
+PackedMlp<T> MlpLayers<T>::pack(const Parameters<T>& params, Index state_width) const {
+  PackedMlp<T> packed;
+  packed.layers.reserve(layers_.size());
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    packed.layers.push_back(layers_[i].pack(params, i == 0 ? state_width : 0));  // only the first is repeated
+  return packed;
 }
 
 template <class T>

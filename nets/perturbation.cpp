@@ -21,8 +21,9 @@ Var Perturbation<T>::forward(Tape<T>& tape, Var state, Var action, ParamGrad gra
 }
 
 template <class T>
-Var Perturbation<T>::forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad) {
-  return perturb(tape, action, mlp_.forward_repeated(tape, params_, state, action, n, grad));
+Var Perturbation<T>::forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad,
+                                      const PackedMlp<T>* packed) {
+  return perturb(tape, action, mlp_.forward_repeated(tape, params_, state, action, n, grad, packed));
 }
 
 template <class T>

@@ -28,8 +28,12 @@ class Perturbation {
   Var forward(Tape<T>& tape, Var state, Var action, ParamGrad grad = ParamGrad::Accumulate);
   /// forward(repeat_rows(state, n), action) without repeating the state: n actions per state, row i*n + j
   /// belonging to state i; the MLP's first layer computes the state's part once per state.
+  /// `packed`: pack_repeated(), or nullptr.
   /// state (M, S), action (M*n, A) -> perturbed action (M*n, A) in [-1, 1]
-  Var forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate);
+  Var forward_repeated(Tape<T>& tape, Var state, Var action, Index n, ParamGrad grad = ParamGrad::Accumulate,
+                       const PackedMlp<T>* packed = nullptr);
+  /// The MLP's weights packed once for forward_repeated (nets/mlp.hpp): they must then stay unchanged.
+  PackedMlp<T> pack_repeated() const { return mlp_.pack(params_, spec_.state_dim); }
 
   Parameters<T>& params() { return params_; }
   const Parameters<T>& params() const { return params_; }

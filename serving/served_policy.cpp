@@ -7,6 +7,9 @@
 // Each kind runs the SAME network code, in the same chunks, as its learner's serve function
 // (rl/bcq.cpp bcq_serve, rl/bc.cpp, rl/td3.cpp td3_serve, rl/cql_sac.cpp cql_sac_serve), so the actions
 // are bit for bit the learner snapshot's; tests/serving/served_policy_test.cpp holds them to it.
+// Each network's weights are packed once at load for the GEMM kernel active then (nets/mlp.hpp PackedMlp,
+// engine/gemm.hpp PackedB): a call multiplies by them without repacking the 3.8 MB of a reference-size
+// BCQ policy, and packing changes no bit (the same panels, the same kernel choice, the same sums).
 #include "serving/served_policy.hpp"
 
 #include <algorithm>
@@ -126,6 +129,11 @@ class BcqModel : public ServedPolicy::Model {
     read_section(decoder_params_, in, "decoder");
     read_section(actor_->params(), in, "perturbation");
     read_section(q1_params_, in, "q1");
+    // Packed after the weights are read (they never change again); each net's first layer takes the
+    // state once per state (forward_repeated), so it is packed as its state and per-sample parts.
+    decoder_packed_ = decoder_.pack(decoder_params_, S);
+    actor_packed_ = actor_->pack_repeated();
+    q1_packed_ = q1_.pack(q1_params_, S);
   }
 
   bool stochastic() const override { return true; }
@@ -141,9 +149,11 @@ class BcqModel : public ServedPolicy::Model {
       const Var z = t.leaf(rows * n, latent_);             // (rows n, L)
       rng.fill_normal(t.value(z).data(), std::size_t(t.value(z).size()));
       t.value(z) = t.value(z).cwiseMax(-clamp_at).cwiseMin(clamp_at);
-      const Var proposals = decoder_.forward_repeated(t, decoder_params_, s, z, n, ParamGrad::Skip);  // (rows n, A)
-      const Var candidates = actor_->forward_repeated(t, s, proposals, n, ParamGrad::Skip);         // (rows n, A)
-      const Var q = q1_.forward_repeated(t, q1_params_, s, candidates, n, ParamGrad::Skip);          // (rows n, 1)
+      // proposals, candidates (rows n, A); q (rows n, 1)
+      const ParamGrad skip = ParamGrad::Skip;
+      const Var proposals = decoder_.forward_repeated(t, decoder_params_, s, z, n, skip, &decoder_packed_);
+      const Var candidates = actor_->forward_repeated(t, s, proposals, n, skip, &actor_packed_);
+      const Var q = q1_.forward_repeated(t, q1_params_, s, candidates, n, skip, &q1_packed_);
       copy_best_candidates(t.value(q), t.value(candidates), rows, n, actions + first * A);
     }
   }
@@ -153,6 +163,7 @@ class BcqModel : public ServedPolicy::Model {
   mutable Parameters<float> decoder_params_, q1_params_;
   MlpLayers<float> decoder_, q1_;
   std::unique_ptr<Perturbation<float>> actor_;
+  PackedMlp<float> decoder_packed_, actor_packed_, q1_packed_;  // views of the three nets' weights
 };
 
 // A tanh MLP s -> a (behaviour cloning, TD3, UWAC+TD3), in the learner's chunks (0: all rows at once).
@@ -168,6 +179,7 @@ class MlpModel : public ServedPolicy::Model {
     Rng unused(0);
     policy_ = std::make_unique<Mlp<float>>(MlpSpec{S, widths, Activation::Relu, Activation::Tanh}, unused);
     read_section(policy_->params(), in, "policy");
+    packed_ = policy_->pack();
   }
 
   void act(Tape<float>& t, const float* states, Index count, float* actions, Rng&) const override {
@@ -176,7 +188,7 @@ class MlpModel : public ServedPolicy::Model {
       const Index rows = std::min(chunk, count - first);
       t.reset();
       NoGradScope<float> no_grad(t);
-      const Var a = policy_->forward(t, t.input(states + first * S_, rows, S_), ParamGrad::Skip);
+      const Var a = policy_->forward(t, t.input(states + first * S_, rows, S_), ParamGrad::Skip, &packed_);
       std::memcpy(actions + first * A_, t.value(a).data(), sizeof(float) * std::size_t(rows * A_));
     }
   }
@@ -184,6 +196,7 @@ class MlpModel : public ServedPolicy::Model {
  private:
   Index S_, A_, chunk_ = 0;
   std::unique_ptr<Mlp<float>> policy_;  // forward() is non-const; read-only on a no-grad tape
+  PackedMlp<float> packed_;             // a view of policy_'s weights
 };
 
 // tanh(mean(s)) of SAC's Gaussian actor (CQL+SAC), in the learner's chunks.
@@ -198,6 +211,7 @@ class GaussianMeanModel : public ServedPolicy::Model {
     Rng unused(0);
     actor_ = std::make_unique<GaussianActor<float>>(GaussianActorSpec{S, A, hidden}, unused);
     read_section(actor_->params(), in, "actor");
+    packed_ = actor_->pack();
   }
 
   void act(Tape<float>& t, const float* states, Index count, float* actions, Rng&) const override {
@@ -205,7 +219,7 @@ class GaussianMeanModel : public ServedPolicy::Model {
       const Index rows = std::min(chunk_, count - first);
       t.reset();
       NoGradScope<float> no_grad(t);
-      const Var a = actor_->mean_action(t, t.input(states + first * S_, rows, S_), ParamGrad::Skip);
+      const Var a = actor_->mean_action(t, t.input(states + first * S_, rows, S_), ParamGrad::Skip, &packed_);
       std::memcpy(actions + first * A_, t.value(a).data(), sizeof(float) * std::size_t(rows * A_));
     }
   }
@@ -213,6 +227,7 @@ class GaussianMeanModel : public ServedPolicy::Model {
  private:
   Index S_, A_, chunk_ = 0;
   std::unique_ptr<GaussianActor<float>> actor_;
+  PackedMlp<float> packed_;  // a view of actor_'s weights
 };
 
 }  // namespace

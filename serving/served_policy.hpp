@@ -6,6 +6,11 @@
 //   mtf::ServedPolicy::Scratch scratch(seed);                            // one per calling thread
 //   policy.decide(states, n, actions, alphas, scratch);                  // n x S in, n x A and n x A out
 //
+// Load packs every layer's weights once into the panel layout of the GEMM kernel active then
+// (engine/kernels/dispatch.hpp; about the weights' size again: 3.9 MB at the reference sizes), so a call
+// does not repack them; the actions are the same bits as unpacked. (After mtf::set_kernel to another
+// kernel, calls fall back to packing per call, with that kernel's bits.)
+//
 // Threads: decide() is const and reads only the policy, so any number of threads may call it at once,
 // each with its OWN Scratch (the tape its networks run on, and its random generator). After the first
 // call with a given n (warm-up) a call allocates nothing. Each call's kernels use the calling thread's

@@ -166,16 +166,34 @@ inline float finish(float acc, const float* c, bool overwrite, const float* bias
   return relu ? (v > 0.0f ? v : 0.0f) : v;
 }
 
+// Where gemm_rows finds block (j0, p0) of op(B) (nc columns from j0, kc = min(kKc, k - p0) rows from p0)
+// in panels packed whole: the column blocks before j0 are kNc wide (a multiple of kNr), kc x kNc each per
+// k-block, so j0 k floats; within column block j0, the k-blocks before p0 hold round_up(nc, kNr) p0.
+inline Index block_offset(Index j0, Index p0, Index nc, Index k) {
+  return j0 * k + ((nc + kNr - 1) / kNr) * kNr * p0;
+}
+
 }  // namespace
+
+std::size_t packed_b_size(Index n, Index k) { return std::size_t(((n + kNr - 1) / kNr) * kNr * k); }
+
+void pack_b_whole(bool trans_b, Index n, Index k, const float* b, Index ldb, float* out) {
+  for (Index j0 = 0; j0 < n; j0 += kNc) {  // the blocks gemm_rows packs, in its order
+    const Index nc = min_i(kNc, n - j0);
+    for (Index p0 = 0; p0 < k; p0 += kKc)
+      pack_b(trans_b, min_i(kKc, k - p0), nc, b, ldb, p0, j0, out + block_offset(j0, p0, nc, k));
+  }
+}
 
 void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const float* a, Index lda,
                const float* b, Index ldb, float* c, Index ldc, bool overwrite, const RowInit<float>& init,
-               bool relu, float* a_packed, float* b_packed) {
+               bool relu, float* a_packed, float* b_packed, const float* b_panels) {
   for (Index j0 = 0; j0 < n; j0 += kNc) {
     const Index nc = min_i(kNc, n - j0);
     for (Index p0 = 0; p0 < k; p0 += kKc) {  // k-blocks in increasing order (see the header)
       const Index kc = min_i(kKc, k - p0);
-      pack_b(trans_b, kc, nc, b, ldb, p0, j0, b_packed);
+      const float* block = b_panels ? b_panels + block_offset(j0, p0, nc, k) : b_packed;  // (kc x nc) panels
+      if (!b_panels) pack_b(trans_b, kc, nc, b, ldb, p0, j0, b_packed);
       for (Index i0 = 0; i0 < rows; i0 += kMr) {
         const Index mr = min_i(kMr, rows - i0);
         pack_a(trans_a, mr, kc, a, lda, i0, p0, a_packed);
@@ -185,7 +203,7 @@ void gemm_rows(bool trans_a, bool trans_b, Index rows, Index n, Index k, const f
         tile_init.group = init.group;
         tile_init.first_row = init.first_row + i0;
         for (Index jr = 0; jr < nc; jr += kNr)
-          kernel(kc, a_packed, b_packed + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, min_i(kNr, nc - jr),
+          kernel(kc, a_packed, block + jr * kc, c + i0 * ldc + j0 + jr, ldc, mr, min_i(kNr, nc - jr),
                  overwrite && p0 == 0, tile_init, j0 + jr, relu && p0 + kc == k);
       }
     }
@@ -250,7 +268,9 @@ void gevm(Index n, Index k, const float* u, Index u_stride, const float* b, Inde
 
 bool compiled() { return false; }
 void gemm_rows(bool, bool, Index, Index, Index, const float*, Index, const float*, Index, float*, Index, bool,
-               const RowInit<float>&, bool, float*, float*) {}
+               const RowInit<float>&, bool, float*, float*, const float*) {}
+std::size_t packed_b_size(Index, Index) { return 0; }
+void pack_b_whole(bool, Index, Index, const float*, Index, float*) {}
 void gemv_rows(Index, Index, const float*, Index, const float*, float*, Index, bool, const RowInit<float>&, bool) {}
 void gevm(Index, Index, const float*, Index, const float*, Index, float*, bool, const float*, bool) {}
 

@@ -36,7 +36,15 @@ namespace mtf {
   void gemm_rows(bool trans_a, bool trans_b, std::ptrdiff_t rows, std::ptrdiff_t n, std::ptrdiff_t k,      \
                  const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb, float* c,         \
                  std::ptrdiff_t ldc, bool overwrite, const RowInit<float>& init, bool relu, float* a_packed, \
-                 float* b_packed);                                                                         \
+                 float* b_packed, const float* b_panels);                                                  \
+  /* op(B) packed once for all its products (a served network's weights, engine/gemm.hpp PackedB):       \
+     pack_b_whole writes every (KC x NC) block of op(B) (k x n) as gemm_rows would pack it, block (j0, p0) \
+     at offset j0 k + round_up(nc, kNr) p0, into packed_b_size(n, k) = round_up(n, kNr) k floats         \
+     (64-byte aligned). gemm_rows given these b_panels reads them instead of packing op(B) into b_packed  \
+     (then unused; null: pack as usual): the same panels, the same FMAs, the same bits. */                 \
+  std::size_t packed_b_size(std::ptrdiff_t n, std::ptrdiff_t k);                                           \
+  void pack_b_whole(bool trans_b, std::ptrdiff_t n, std::ptrdiff_t k, const float* b, std::ptrdiff_t ldb,  \
+                    float* out);                                                                           \
   /* The thin products a register tile would mostly waste, with gemm_rows' store semantics:               \
      gemv_rows: c[i ldc] (+)= A[i, :] . v for rows i < rows (A row-major (rows x k), v contiguous (k));   \
      gevm:      c[j] (+)= sum_r u[r u_stride] B[r, j] for j < n (B row-major (k x n)). */                  \

@@ -7,11 +7,40 @@
 // linear_repeated is the same layer applied to [repeat_rows(s, n) | r] without forming that matrix:
 // BCQ feeds each next state with n sampled latents / actions, so the state's share of the product is
 // computed once per state instead of once per sample.
+//
+// A layer whose weights no longer change (a served network) may pass its weight packed once
+// (PackedLinear): the forward products then skip packing W, with the same bits; the backward is unchanged.
 #pragma once
+#include <cassert>
+
 #include "engine/gemm.hpp"
 #include "engine/tape.hpp"
 
-namespace mtf::ops {
+namespace mtf {
+
+/// A linear layer's weight W (out, in) (row-major, row stride in) packed once for its forward products
+/// (engine/gemm.hpp, PackedB). It views W, which must outlive it and must not change.
+///   state_width = 0:  first = W^T (in x out), the product of linear
+///   state_width = S:  first = W_s^T (S x out), second = W_r^T (in - S x out): the two products of
+///                     linear_repeated on a state of width S
+template <class T>
+struct PackedLinear {
+  Index state_width = 0;
+  PackedB<T> first, second;
+
+  PackedLinear() = default;
+  PackedLinear(const T* w, Index in, Index out, Index state_width = 0) : state_width(state_width) {
+    assert(state_width >= 0 && state_width < in);
+    if (state_width == 0) {
+      first = PackedB<T>(Trans::Yes, in, out, w, in);
+    } else {
+      first = PackedB<T>(Trans::Yes, state_width, out, w, in);
+      second = PackedB<T>(Trans::Yes, in - state_width, out, w + state_width, in);
+    }
+  }
+};
+
+namespace ops {
 
 namespace detail {
 // dz = dy * 1[y > 0] for a fused ReLU, into `dz`: the gradient at the pre-activation.
@@ -40,7 +69,12 @@ struct LinearOp {
     const Node<T>& x = t.node(n.in[0]);
     const Index batch = x.value.rows, in = x.value.cols, out = n.value.cols;
     const T* w = n.attrs.param;
-    gemm_bias(Trans::No, Trans::Yes, batch, out, in, x.value.data, in, w, in, w + out * in, n.value.data, out, E);
+    if (const PackedLinear<T>* p = n.attrs.packed) {  // W^T packed once: the same product without packing W
+      assert(p->state_width == 0 && p->first.data() == w && p->first.k() == in && p->first.n() == out);
+      gemm_bias(Trans::No, batch, x.value.data, in, p->first, w + out * in, n.value.data, out, E);
+    } else {
+      gemm_bias(Trans::No, Trans::Yes, batch, out, in, x.value.data, in, w, in, w + out * in, n.value.data, out, E);
+    }
     if (E == Epilogue::Relu && n.needs_grad) n.aux = t.scratch(batch, out);  // dz, in the backward
   }
   // (fused ReLU: dz = dy * 1[y > 0] first, in aux, and dz replaces dy below)
@@ -90,10 +124,16 @@ struct LinearRepeatedOp {
     // differentiated, also the (M n, out) rows for dz below it.
     const bool keep_dz = E == Epilogue::Relu && n.needs_grad;
     n.aux = t.scratch(keep_dz ? states + states * reps : states, out);
-    gemm_bias(Trans::No, Trans::Yes, states, out, S, s.value.data, S, w, in, w + out * in, n.aux.data, out);
     // y = repeat_rows(u, n) + r W_r^T: row i*n + j starts from u[i] in the GEMM's first stores.
-    gemm_init_rows(Trans::No, Trans::Yes, states * reps, out, R, r.value.data, R, w + S, in, n.aux.data, out, reps,
-                   n.value.data, out, E);
+    if (const PackedLinear<T>* p = n.attrs.packed) {  // W_s^T and W_r^T packed once: the same products
+      assert(p->state_width == S && p->first.data() == w && p->first.n() == out && p->second.k() == R);
+      gemm_bias(Trans::No, states, s.value.data, S, p->first, w + out * in, n.aux.data, out);
+      gemm_init_rows(Trans::No, states * reps, r.value.data, R, p->second, n.aux.data, out, reps, n.value.data, out, E);
+    } else {
+      gemm_bias(Trans::No, Trans::Yes, states, out, S, s.value.data, S, w, in, w + out * in, n.aux.data, out);
+      gemm_init_rows(Trans::No, Trans::Yes, states * reps, out, R, r.value.data, R, w + S, in, n.aux.data, out, reps,
+                     n.value.data, out, E);
+    }
   }
   // (fused ReLU: dz = dy * 1[y > 0] first, in aux rows [M, M + M n), and dz replaces dy below)
   // With g = group_sum_n(dy) (M, out), g[i] = sum_j dy[i*n + j] (the backward of repeat_rows):
@@ -146,30 +186,37 @@ template <class T>
 struct NonDeduced {
   using type = T;
 };
-/// With epilogue = Relu: y = max(x W^T + b, 0) as one node (LinearRelu).
+/// With epilogue = Relu: y = max(x W^T + b, 0) as one node (LinearRelu). `packed`: W packed once
+/// (PackedLinear of `param` with state_width 0), or nullptr.
 template <class T>
 Var linear(Tape<T>& t, Var x, Index out, const typename NonDeduced<T>::type* param,
-           typename NonDeduced<T>::type* param_grad, Epilogue epilogue = Epilogue::None) {
+           typename NonDeduced<T>::type* param_grad, Epilogue epilogue = Epilogue::None,
+           const PackedLinear<typename NonDeduced<T>::type>* packed = nullptr) {
   OpAttrs<T> at;
   at.param = param;
   at.param_grad = param_grad;
+  at.packed = packed;
   return epilogue == Epilogue::Relu ? t.template record<LinearRelu>(t.rows(x), out, {x}, at)
                                     : t.template record<Linear>(t.rows(x), out, {x}, at);
 }
 
 /// y = [repeat_rows(state, n) | rest] W^T + b without forming the repeated concatenation; `param` and
-/// `param_grad` as for linear, W of width S+R.   state (M, S), rest (M*n, R) -> (M*n, out)
+/// `param_grad` as for linear, W of width S+R; `packed`: W packed once with state_width S, or nullptr.
+///   state (M, S), rest (M*n, R) -> (M*n, out)
 template <class T>
 Var linear_repeated(Tape<T>& t, Var state, Var rest, Index n, Index out,
                     const typename NonDeduced<T>::type* param, typename NonDeduced<T>::type* param_grad,
-                    Epilogue epilogue = Epilogue::None) {
+                    Epilogue epilogue = Epilogue::None,
+                    const PackedLinear<typename NonDeduced<T>::type>* packed = nullptr) {
   assert(n >= 1 && t.rows(rest) == t.rows(state) * n);
   OpAttrs<T> at;
   at.k = n;
   at.param = param;
   at.param_grad = param_grad;
+  at.packed = packed;
   return epilogue == Epilogue::Relu ? t.template record<LinearRepeatedRelu>(t.rows(rest), out, {state, rest}, at)
                                     : t.template record<LinearRepeated>(t.rows(rest), out, {state, rest}, at);
 }
 
-}  // namespace mtf::ops
+}  // namespace ops
+}  // namespace mtf

@@ -1,11 +1,14 @@
 // tests/engine/gemm_test.cpp — the engine's GEMM against the naive triple loop for all transposition
 // cases, accumulate vs overwrite, threaded splits, identical bits for 1 and 2 threads, and no heap
-// allocation once its buffers are warm.
+// allocation once its buffers are warm; op(B) packed once (PackedB) gives the unpacked product's bits on
+// every kernel this CPU runs.
 #include "engine/gemm.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "engine/threads.hpp"
 #include "tests/support/alloc_counter.hpp"
@@ -176,4 +179,167 @@ TEST_CASE("gemm allocates nothing once warm", "[gemm][alloc]") {
     for (int i = 0; i < 5; ++i) call();
     REQUIRE(count.counts().heap == 0);
   }
+}
+
+// ------------------------------------------------------------------------------- op(B) packed once
+
+namespace {
+// Restores the kernel and the thread count a test case found.
+struct KeepKernel {
+  KernelIsa isa = active_kernel();
+  int threads = num_threads();
+  ~KeepKernel() {
+    set_kernel(isa);
+    set_num_threads(threads);
+  }
+};
+
+std::vector<KernelIsa> supported_kernels() {
+  std::vector<KernelIsa> out;
+  for (KernelIsa isa : {KernelIsa::Avx512, KernelIsa::Avx2, KernelIsa::Generic})
+    if (kernel_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+bool same_bits(const MatrixR<float>& x, const MatrixR<float>& y) {
+  return x.rows() == y.rows() && x.cols() == y.cols() &&
+         std::memcmp(x.data(), y.data(), sizeof(float) * std::size_t(x.size())) == 0;
+}
+
+// The three kinds of product, given op(B) unpacked (packed = nullptr) or packed: C += op(A) op(B),
+// C = op(A) op(B) + bias through a ReLU, and C = repeat_rows(init, 10) + op(A) op(B).
+struct Products {
+  MatrixR<float> acc, bias, init;
+};
+Products run_products(const Problem<float>& p, const MatrixR<float>& bias, const MatrixR<float>& init,
+                      const PackedB<float>* packed) {
+  Products out{p.c0, p.c0, p.c0};
+  const float* a = p.a.data();
+  const Index lda = p.a.cols();
+  if (packed) {
+    gemm(p.ta, p.m, a, lda, *packed, out.acc.data(), p.n, true);
+    gemm_bias(p.ta, p.m, a, lda, *packed, bias.data(), out.bias.data(), p.n, Epilogue::Relu);
+    gemm_init_rows(p.ta, p.m, a, lda, *packed, init.data(), init.cols(), 10, out.init.data(), p.n);
+  } else {
+    gemm(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), out.acc.data(), p.n, true);
+    gemm_bias(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), bias.data(), out.bias.data(), p.n,
+              Epilogue::Relu);
+    gemm_init_rows(p.ta, p.tb, p.m, p.n, p.k, a, lda, p.b.data(), p.b.cols(), init.data(), init.cols(), 10,
+                   out.init.data(), p.n);
+  }
+  return out;
+}
+}  // namespace
+
+// Packing op(B) once must change nothing but the packing: same kernel choice, same panels, same sums.
+// Shapes: the serving products at one state (10 rows: BCQ's n proposals; 1 row: the state's part of a
+// first layer), 7 and 8 rows (either side of the AVX-512 tile's threshold), the thin heads (1 and 12
+// wide: Eigen's or the vector path, where the panels go unused), ragged tiles (17, 31, 33 columns; 13
+// rows), k past one and two k-blocks (256 / 384 deep), a column block past AVX-512's 768, and a product
+// large enough to split across threads.
+TEST_CASE("gemm with op(B) packed gives the unpacked product's bits on every supported kernel", "[gemm][packed]") {
+  KeepKernel keep;
+  Rng rng(77);
+  struct Shape {
+    Index m, n, k;
+  };
+  const Shape shapes[] = {{10, 750, 24}, {10, 750, 750}, {10, 12, 750}, {10, 1, 300}, {1, 400, 64}, {7, 33, 257},
+                          {8, 32, 1},    {13, 17, 385},  {12, 31, 384}, {25, 769, 390}, {130, 100, 800},
+                          {41, 1, 37},   {2, 9, 4},      {1, 1, 5}};
+  for (KernelIsa isa : supported_kernels()) {
+    set_kernel(isa);
+    for (Trans ta : {Trans::No, Trans::Yes})
+      for (Trans tb : {Trans::No, Trans::Yes})
+        for (const Shape& s : shapes) {
+          const Problem<float> p(s.m, s.n, s.k, ta, tb, rng);
+          const MatrixR<float> bias = test::normal_matrix<float>(1, s.n, rng);
+          const MatrixR<float> init = test::normal_matrix<float>((s.m + 9) / 10, s.n + 3, rng);  // row stride n + 3
+          const PackedB<float> packed(tb, s.k, s.n, p.b.data(), p.b.cols());
+          INFO("kernel=" << kernel_name(isa) << " m=" << s.m << " n=" << s.n << " k=" << s.k << " ta=" << int(ta)
+                         << " tb=" << int(tb));
+          // Panels exactly where some product of op(B) takes the tiled kernel: an own kernel is active
+          // and op(B) is at least a tile wide (never for a 1-wide one).
+          const Index tile_width = isa == KernelIsa::Avx512 ? 32 : 16;
+          if (isa == KernelIsa::Generic || s.n == 1) REQUIRE(packed.panels() == nullptr);
+          if (isa != KernelIsa::Generic && s.n >= tile_width) {
+            REQUIRE(packed.panels() != nullptr);
+            REQUIRE(packed.isa() == isa);
+            REQUIRE(reinterpret_cast<std::uintptr_t>(packed.panels()) % 64 == 0);
+          }
+          for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            const Products want = run_products(p, bias, init, nullptr);
+            const Products got = run_products(p, bias, init, &packed);
+            INFO("threads=" << threads);
+            REQUIRE(same_bits(got.acc, want.acc));
+            REQUIRE(same_bits(got.bias, want.bias));
+            REQUIRE(same_bits(got.init, want.init));
+          }
+        }
+  }
+}
+
+TEST_CASE("a packed product reads the panels, and falls back to op(B) under another kernel", "[gemm][packed]") {
+  KeepKernel keep;
+  const std::vector<KernelIsa> kernels = supported_kernels();
+  if (kernels.front() == KernelIsa::Generic) return;  // no own kernel on this CPU: nothing is packed
+  set_kernel(kernels.front());
+  Rng rng(78);
+  const Problem<float> p(40, 70, 300, Trans::No, Trans::Yes, rng);  // the tiled kernel on both instruction sets
+  const MatrixR<float> bias = test::normal_matrix<float>(1, p.n, rng);
+  MatrixR<float> b = p.b;
+  const PackedB<float> packed(Trans::Yes, p.k, p.n, b.data(), b.cols());
+  MatrixR<float> want(p.m, p.n), got(p.m, p.n);
+  gemm_bias(Trans::No, Trans::Yes, p.m, p.n, p.k, p.a.data(), p.k, b.data(), p.k, bias.data(), want.data(), p.n);
+  // The contract says op(B) must not change once packed; here it does, to see what the product reads:
+  // the panels on the kernel they were packed for, op(B) itself on any other.
+  b.setZero();
+  gemm_bias(Trans::No, p.m, p.a.data(), p.k, packed, bias.data(), got.data(), p.n);
+  REQUIRE(same_bits(got, want));
+  for (std::size_t i = 1; i < kernels.size(); ++i) {
+    set_kernel(kernels[i]);
+    INFO("kernel=" << kernel_name(kernels[i]));
+    gemm_bias(Trans::No, p.m, p.a.data(), p.k, packed, bias.data(), got.data(), p.n);
+    for (Index r = 0; r < p.m; ++r) REQUIRE(got.row(r) == bias.row(0));  // zero op(B): the bias alone
+  }
+}
+
+TEST_CASE("a packed product allocates nothing once warm", "[gemm][packed][alloc]") {
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
+  KeepKernel keep;
+  Rng rng(79);
+  for (auto [m, n, k] : {std::tuple<Index, Index, Index>{10, 750, 750}, {256, 400, 300}, {10, 12, 750}}) {
+    const Problem<float> p(m, n, k, Trans::No, Trans::Yes, rng);
+    const MatrixR<float> bias = test::normal_matrix<float>(1, n, rng);
+    const PackedB<float> packed(Trans::Yes, k, n, p.b.data(), p.b.cols());
+    MatrixR<float> c(m, n);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      auto call = [&] { gemm_bias(Trans::No, p.m, p.a.data(), p.k, packed, bias.data(), c.data(), p.n); };
+      call();
+      INFO("m=" << p.m << " n=" << p.n << " k=" << p.k << " threads=" << threads);  // (allocates: before the count)
+      test::CountAllocations count;
+      for (int i = 0; i < 5; ++i) call();
+      REQUIRE(count.counts().heap == 0);
+    }
+  }
+}
+
+TEST_CASE("double and empty operands: packing holds no panels and changes nothing", "[gemm][packed]") {
+  Rng rng(80);
+  const Problem<double> p(30, 40, 50, Trans::No, Trans::Yes, rng);
+  const PackedB<double> packed(Trans::Yes, p.k, p.n, p.b.data(), p.b.cols());
+  REQUIRE(packed.panels() == nullptr);
+  REQUIRE(packed.bytes() == 0);
+  MatrixR<double> want = p.c0, got = p.c0;
+  gemm(Trans::No, Trans::Yes, p.m, p.n, p.k, p.a.data(), p.k, p.b.data(), p.k, want.data(), p.n, true);
+  gemm(Trans::No, p.m, p.a.data(), p.k, packed, got.data(), p.n, true);
+  REQUIRE(got == want);
+  // k = 0: C = 0 (or left alone when accumulating), as the unpacked call.
+  const Problem<float> e(4, 40, 0, Trans::No, Trans::Yes, rng);
+  const PackedB<float> empty(Trans::Yes, 0, 40, e.b.data(), 1);
+  REQUIRE(empty.panels() == nullptr);
+  MatrixR<float> c = e.c0;
+  gemm(Trans::No, e.m, e.a.data(), 1, empty, c.data(), e.n, false);
+  REQUIRE(c.isZero());
 }

@@ -1,5 +1,5 @@
 // tests/nets/mlp_test.cpp — the Mlp against PyTorch, parameter-gradient skipping, forward_repeated
-// against forward on the repeated state, zero allocations in
+// against forward on the repeated state, packed layers against unpacked ones, zero allocations in
 // steady state, determinism (same seed; 1 vs 2 threads), activation parsing, and the engine's kernels
 // when OpenMP grants fewer threads than asked (a regression test for an engine bug fixed in b7f600d).
 //
@@ -223,6 +223,41 @@ TEST_CASE("MlpLayers::forward_repeated equals forward on [repeat_rows(s, n) | r]
       [&](Tape<double>& t, Var s_rep, Var rest) { return single.forward(t, p1, ops::concat_cols(t, s_rep, rest)); },
       [&](Tape<double>& t, Var state, Var rest, Index reps) { return single.forward_repeated(t, p1, state, rest, reps); },
       5, rng);
+}
+
+// ------------------------------------------------------------------------------------------ pack
+
+// A served network packs its layers once (MlpLayers::pack) and passes them to every call: the outputs
+// must be the unpacked network's, bit for bit, plain and repeated, at the serving shapes (one state with
+// 10 samples; 30 states) and with widths past one GEMM tile with ragged edges (40, 33 wide).
+TEST_CASE("MlpLayers::pack gives forward and forward_repeated the unpacked bits", "[mlp][packed]") {
+  Rng rng(13);
+  const Index S = 20, R = 5, n = 10;
+  Parameters<float> p;
+  const MlpLayers<float> net(p, "mlp", MlpSpec{S + R, {40, 33, 3}, Activation::Relu, Activation::Tanh});
+  net.init(p, rng);
+  const PackedMlp<float> plain = net.pack(p), repeated = net.pack(p, S);
+  REQUIRE(plain.layers.size() == 3);
+  REQUIRE(repeated.layers[0].state_width == S);
+  REQUIRE(repeated.layers[1].state_width == 0);
+  auto same_bits = [](const MatrixR<float>& a, const MatrixR<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
+  };
+  for (Index states : {Index(1), Index(30)}) {
+    INFO("states = " << states);
+    const MatrixR<float> s = test::normal_matrix<float>(states, S, rng);
+    const MatrixR<float> r = test::normal_matrix<float>(states * n, R, rng);
+    const MatrixR<float> x = test::normal_matrix<float>(states * n, S + R, rng);
+    Tape<float> t;
+    NoGradScope<float> no_grad(t);
+    const MatrixR<float> want = t.value(net.forward(t, p, t.input(x)));
+    const MatrixR<float> got = t.value(net.forward(t, p, t.input(x), ParamGrad::Skip, &plain));
+    REQUIRE(same_bits(got, want));
+    const MatrixR<float> want_rep = t.value(net.forward_repeated(t, p, t.input(s), t.input(r), n));
+    const MatrixR<float> got_rep =
+        t.value(net.forward_repeated(t, p, t.input(s), t.input(r), n, ParamGrad::Skip, &repeated));
+    REQUIRE(same_bits(got_rep, want_rep));
+  }
 }
 
 // ------------------------------------------------------------------------------------- allocations

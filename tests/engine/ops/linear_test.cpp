@@ -1,9 +1,12 @@
 // tests/engine/ops/linear_test.cpp — y = x W^T + b: value against Eigen, gradients to the input and to
 // the weights and bias in the flat buffer (with noise pre-filled), and the frozen-layer mode; the same
-// for linear_repeated, which must also equal linear on concat_cols(repeat_rows(s, n), r).
+// for linear_repeated, which must also equal linear on concat_cols(repeat_rows(s, n), r); and the same
+// bits with the weight packed once (PackedLinear).
 #include "engine/ops/linear.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <vector>
 
 #include "engine/gradcheck.hpp"
 #include "engine/ops/elementwise.hpp"
@@ -279,4 +282,64 @@ TEST_CASE("fused linear + ReLU: finite-difference gradients, plain and repeated"
     REQUIRE(r.checked == 3 * 4 + 9 * 2 + 5 * 6 + 5);
     REQUIRE(r.ok);
   }
+}
+
+// ----------------------------------------------------------------------------- the weight packed once
+
+namespace {
+// One float layer's value and every gradient, its weight given unpacked or packed (PackedLinear).
+struct FloatResult {
+  MatrixR<float> y, ds, dr;
+  std::vector<float> dparams;
+};
+FloatResult run_float_layer(Parameters<float>& params, const PackedLinear<float>* packed, bool repeated, Epilogue e,
+                            const MatrixR<float>& s, const MatrixR<float>& r, Index n, Index out,
+                            const MatrixR<float>& upstream) {
+  std::fill(params.grads(), params.grads() + params.size(), 0.0f);
+  Tape<float> t;
+  const Var vs = t.input(s, true), vr = t.input(r, true);
+  const Var y = repeated ? ops::linear_repeated(t, vs, vr, n, out, params.values(), params.grads(), e, packed)
+                         : ops::linear(t, vs, out, params.values(), params.grads(), e, packed);
+  FloatResult res;
+  res.y = t.value(y);
+  t.grad(y) = upstream;
+  t.backward_from(y);
+  res.ds = t.grad(vs);
+  if (repeated) res.dr = t.grad(vr);
+  res.dparams.assign(params.grads(), params.grads() + params.size());
+  return res;
+}
+bool same_bits(const MatrixR<float>& x, const MatrixR<float>& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), sizeof(float) * std::size_t(x.size())) == 0;
+}
+}  // namespace
+
+// Packing changes how the forward reads W, not what it computes: the same bits with a ReLU or without,
+// plain (10 rows: BCQ's n proposals of one state) and repeated (one state and 10 samples, and 30 states:
+// the state's product and the per-sample one); the backward reads W itself, so the gradients are the same
+// too. Widths past one tile with ragged edges (45 = 32 + 13 outputs).
+TEST_CASE("a weight packed once gives the unpacked layer's bits, plain and repeated", "[ops][linear][packed]") {
+  Rng rng(92);
+  const Index S = 36, R = 12, out = 45, n = 10;
+  for (bool repeated : {false, true})
+    for (Index states : {Index(1), Index(30)}) {
+      const Index in = repeated ? S + R : S, rows = states * n;  // plain: rows inputs of width S
+      Parameters<float> params;
+      params.add("w", out, in);
+      params.add("b", 1, out);
+      params.fill_uniform(0, params.size(), 0.3f, rng);
+      const PackedLinear<float> packed(params.values(), in, out, repeated ? S : 0);
+      const MatrixR<float> s = test::normal_matrix<float>(repeated ? states : rows, S, rng);
+      const MatrixR<float> r = test::normal_matrix<float>(rows, R, rng);
+      const MatrixR<float> upstream = test::normal_matrix<float>(rows, out, rng);
+      for (Epilogue e : {Epilogue::None, Epilogue::Relu}) {
+        INFO("repeated " << repeated << ", states " << states << ", relu " << (e == Epilogue::Relu));
+        const FloatResult a = run_float_layer(params, nullptr, repeated, e, s, r, n, out, upstream);
+        const FloatResult b = run_float_layer(params, &packed, repeated, e, s, r, n, out, upstream);
+        REQUIRE(same_bits(a.y, b.y));
+        REQUIRE(same_bits(a.ds, b.ds));
+        if (repeated) REQUIRE(same_bits(a.dr, b.dr));
+        REQUIRE(a.dparams == b.dparams);
+      }
+    }
 }

@@ -38,7 +38,9 @@ class Parameters {
   };
 
   Parameters() = default;
-  /// Reserves a (rows, cols) block and returns its offset. Values and gradients start at zero.
+  /// Reserves a (rows, cols) block and returns its offset. Values and gradients start at zero (the
+  /// gradient shards other than 0 restart at zero: blocks are added while a network is built, before
+  /// any step).
   std::size_t add(const std::string& name, Index rows, Index cols);
 
   std::size_t size() const { return values_.size(); }

@@ -11,6 +11,10 @@
 //                         step, and the parameters per network summed.
 //   BM_Iteration/<shape>  one whole BCQ iteration (minibatch sampled from a synthetic buffer), exchange
 //                         included.
+//   BM_SumAndUpdate/<shape>/<shards>  the part every rank repeats whole, whatever the process count: all
+//                         shards of the three networks summed in shard order, then Adam (one thread). It
+//                         grows with the total shard count: the cost model's replicated term
+//                         (docs/scale-out.md).
 // Every rank runs every benchmark in lockstep (the exchanges are collective), so iteration counts are fixed
 // rather than chosen by the library's timer (ranks timing differently would wait for each other forever);
 // rank 0 reports, the others report nowhere.
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "bench/synthetic_buffer.hpp"
+#include "engine/adam.hpp"
 #include "engine/distributed.hpp"
 #include "nets/critic.hpp"
 #include "nets/perturbation.hpp"
@@ -107,6 +112,28 @@ void BM_Iteration(benchmark::State& state, Shape shape) {
   state.counters["threads"] = num_threads();
 }
 
+void BM_SumAndUpdate(benchmark::State& state, Shape shape) {
+  const int shards = int(state.range(0));
+  Rng rng(1);
+  ConditionalVae<float> vae(VaeSpec{kState, kAction, 2 * kAction, {shape.vae, shape.vae}}, rng);
+  Perturbation<float> actor(PerturbationSpec{kState, kAction, {shape.actor1, shape.actor2}, 0.15}, rng);
+  TwinCritic<float> critic(CriticSpec{kState, kAction, {shape.critic1, shape.critic2}}, rng);
+  std::vector<Parameters<float>*> nets{&vae.params(), &actor.params(), &critic.params()};
+  std::vector<Adam<float>> opts;
+  for (Parameters<float>* p : nets) {
+    p->set_gradient_shards(std::size_t(shards));
+    for (int k = 0; k < shards; ++k)
+      for (std::size_t i = 0; i < p->size(); ++i) p->grads(std::size_t(k))[i] = 1e-3f * float(i % 7);
+    opts.emplace_back(p->size(), AdamConfig{1e-4});
+  }
+  for (auto _ : state)
+    for (std::size_t n = 0; n < nets.size(); ++n) {
+      opts[n].advance();
+      opts[n].sum_shards_and_update(*nets[n], 1, 0);
+    }
+  state.counters["shards"] = shards;
+}
+
 class NullReporter : public benchmark::BenchmarkReporter {
  public:
   bool ReportContext(const Context&) override { return true; }
@@ -118,6 +145,8 @@ class NullReporter : public benchmark::BenchmarkReporter {
 BENCHMARK_CAPTURE(BM_Exchange, reference, kShapes[0])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(300);
 BENCHMARK_CAPTURE(BM_Exchange, medium, kShapes[1])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(500);
 BENCHMARK_CAPTURE(BM_Exchange, tiny, kShapes[2])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2000);
+BENCHMARK_CAPTURE(BM_SumAndUpdate, reference, kShapes[0])->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)
+    ->UseRealTime()->Iterations(100);
 BENCHMARK_CAPTURE(BM_Iteration, reference, kShapes[0])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
 BENCHMARK_CAPTURE(BM_Iteration, medium, kShapes[1])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(200);
 BENCHMARK_CAPTURE(BM_Iteration, tiny, kShapes[2])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1000);

@@ -112,14 +112,12 @@ class ShardedStep {
     FunctionRef<void(const Shard&)> loss;
   };
 
-  /// `shards` >= 1 gradient shards in all, at least one per process of `group` (ProcessGroup::world() by
-  /// default; ProcessGroup::single() keeps a step in this process, as tests comparing the two do).
+  /// `shards` >= 1 gradient shards in all, spread over the processes of `group` (ProcessGroup::world() by
+  /// default; ProcessGroup::single() keeps a step in this process, as tests comparing the two do). run()
+  /// needs at least one shard per process; a learner that only acts (a policy loaded for evaluation) may
+  /// have fewer.
   explicit ShardedStep(int shards, const ProcessGroup& group = ProcessGroup::world()) : shards_(shards), group_(&group) {
     if (shards < 1) throw std::invalid_argument("ShardedStep: need at least one gradient shard");
-    const int processes = group.size();
-    if (shards < processes)  // a rank without shards would only wait: refuse rather than waste it
-      throw std::invalid_argument("ShardedStep: " + std::to_string(shards) + " gradient shards (\"gradient_shards\") for " +
-                                  std::to_string(processes) + " processes; each process needs at least one");
     tapes_ = make_shard_tapes<float>(std::size_t(shards));
     rngs_.resize(std::size_t(shards));
     stats_.resize(std::size_t(shards));
@@ -144,6 +142,10 @@ class ShardedStep {
       throw std::invalid_argument("ShardedStep: minibatch of " + std::to_string(batch_rows) + " rows, fewer than the " +
                                   std::to_string(shards_) + " gradient shards");
     const ProcessGroup& group = *group_;
+    if (shards_ < group.size())  // a rank without shards would only wait: refuse rather than waste it (every
+                                 // rank refuses alike, before any exchange)
+      throw std::invalid_argument("ShardedStep: " + std::to_string(shards_) + " gradient shards (\"gradient_shards\") for " +
+                                  std::to_string(group.size()) + " processes; each process needs at least one");
     const Range mine = group.owned(shards_);  // all shards in one process
     const bool exchange = group.distributed();
     rows_ = batch_rows;

@@ -4,7 +4,7 @@
 # only what the mpi tests run (mtf, mpi_engine_tests), and runs `ctest -L mpi`: the process group under
 # mpirun -np 1, 2, 3; BCQ, TD3 and CQL+SAC checkpoints at 2 and 3 processes byte-identical to one process
 # with the same total shard count, a control that differs, a resume from 3 processes on 2; the estimator's
-# value at 2 processes; the refusals. About a minute on 2 cores once built.
+# value at 2 and 3 processes; the refusals. About two minutes on 2 shared cores once built.
 # Usage: scripts/mpi.sh [build-dir]   (run as root on Debian 12; mpirun runs as root here because the
 # tests set OMPI_ALLOW_RUN_AS_ROOT; -np 3 on 2 cores uses --oversubscribe)
 set -euo pipefail

@@ -29,8 +29,7 @@ std::size_t Parameters<T>::add(const std::string& name, Index rows, Index cols) 
   Block b{name, rows, cols, values_.size()};
   blocks_.push_back(b);
   values_.resize(values_.size() + b.size(), T(0));
-  grads_.resize(values_.size(), T(0));
-  for (auto& g : shard_grads_) g.resize(values_.size(), T(0));
+  relayout_gradients(shards_);
   return b.offset;
 }
 
@@ -54,23 +53,37 @@ Parameters<T> Parameters<T>::subset(const std::string& prefix) const {
   return out;
 }
 
+// The gradient buffer for `count` shards of the current size: shard 0 keeps its values (grads() may hold
+// a gradient when a block is added late), the other shards start at zero.
+template <class T>
+void Parameters<T>::relayout_gradients(std::size_t count) {
+  const std::size_t stride = (values_.size() + 15) / 16 * 16;
+  std::vector<T> next(count * stride, T(0));
+  std::copy(grads_.begin(), grads_.begin() + std::ptrdiff_t(std::min(stride_, values_.size())), next.begin());
+  grads_.swap(next);
+  shards_ = count;
+  stride_ = stride;
+}
+
 template <class T>
 void Parameters<T>::set_gradient_shards(std::size_t count) {
   if (count == 0) throw std::invalid_argument("Parameters::set_gradient_shards: need at least one shard");
-  shard_grads_.resize(count - 1);
-  for (auto& g : shard_grads_) g.assign(values_.size(), T(0));
+  relayout_gradients(count);
+  std::fill(grads_.begin() + std::ptrdiff_t(stride_), grads_.end(), T(0));
 }
 
 template <class T>
 void Parameters<T>::zero_grad(std::size_t shard) {
-  std::memset(grads(shard), 0, grads_.size() * sizeof(T));
+  std::memset(grads(shard), 0, size() * sizeof(T));
 }
 
 template <class T>
 void Parameters<T>::sum_gradient_shards(std::size_t begin, std::size_t end) {
   T* sum = grads_.data();
-  for (const auto& g : shard_grads_)
+  for (std::size_t k = 1; k < shards_; ++k) {
+    const T* g = grads_.data() + k * stride_;
     for (std::size_t i = begin; i < end; ++i) sum[i] += g[i];
+  }
 }
 
 template <class T>

@@ -4,10 +4,13 @@
 // built, then view into the buffers by offset. Everything that touches all parameters is then a single
 // loop over the flat buffers: zeroing gradients, copying, the soft target update, Adam, save and load.
 //
-// Gradient shards: a step that splits its minibatch into shards (rl/bcq.cpp, ope/fqe.cpp) gives each shard
+// Gradient shards: a step that splits its minibatch into shards (engine/sharded_step.hpp) gives each shard
 // its own gradient buffer (grads(k); shard 0 is grads()), lets each shard's backward accumulate there (the
 // tape names the shard, Tape::gradient_shard), then sums the shards into grads() in shard order. The sum
 // order is fixed by the shard count alone, so the bits do not depend on how many threads ran the shards.
+// All shards live in ONE buffer, shard k at k * shard_stride() (the size rounded up to 16 floats, so every
+// shard starts 64-byte aligned relative to shard 0): a process's block of shards is then one contiguous
+// range, which is what a multi-process run exchanges (engine/distributed.hpp) in a single message.
 //
 // Serialization: to_bytes() is a JSON header (scalar type, the block layout) followed by the raw
 // values; from_bytes() refuses anything whose layout differs and says which field. save()/load() wrap
@@ -35,7 +38,9 @@ class Parameters {
   };
 
   Parameters() = default;
-  /// Reserves a (rows, cols) block and returns its offset. Values and gradients start at zero.
+  /// Reserves a (rows, cols) block and returns its offset. Values and gradients start at zero (the
+  /// gradient shards other than 0 restart at zero: blocks are added while a network is built, before
+  /// any step).
   std::size_t add(const std::string& name, Index rows, Index cols);
 
   std::size_t size() const { return values_.size(); }
@@ -53,12 +58,14 @@ class Parameters {
 
   /// Gives the gradients `count` >= 1 buffers (shard 0 is grads(); the others start at zero).
   void set_gradient_shards(std::size_t count);
-  std::size_t gradient_shards() const { return 1 + shard_grads_.size(); }
-  /// Gradient buffer of shard k (k = 0: grads()).
+  std::size_t gradient_shards() const { return shards_; }
+  /// Gradient buffer of shard k (k = 0: grads()): shard_stride() elements from k * shard_stride().
   T* grads(std::size_t shard) {
     assert(shard < gradient_shards() && "Parameters::grads: no such gradient shard (set_gradient_shards)");
-    return shard == 0 ? grads_.data() : shard_grads_[shard - 1].data();
+    return grads_.data() + shard * stride_;
   }
+  /// Distance between two shards' gradients in the one buffer: size() rounded up to 16 elements.
+  std::size_t shard_stride() const { return stride_; }
   /// grads()[i] <- shard 0 + shard 1 + ... (summed in that order) for i in [begin, end). Disjoint ranges
   /// may run on different threads.
   void sum_gradient_shards(std::size_t begin, std::size_t end);
@@ -84,10 +91,11 @@ class Parameters {
 
  private:
   void require_same_layout(const Parameters& other, const char* what) const;
+  void relayout_gradients(std::size_t count);
   std::vector<Block> blocks_;
   std::vector<T> values_;
-  std::vector<T> grads_;
-  std::vector<std::vector<T>> shard_grads_;  // shards 1 .. gradient_shards() - 1
+  std::vector<T> grads_;      // shards_ gradient buffers, shard k at k * stride_
+  std::size_t shards_ = 1, stride_ = 0;
 };
 
 extern template class Parameters<float>;

@@ -23,9 +23,18 @@
 // computed whole by one thread, and every sum runs in shard order. One fork per step, no allocation after
 // the first step with a given batch size: the phases are held in an initializer_list of non-owning
 // function references.
+//
+// Several processes (mpirun; engine/distributed.hpp): every rank holds the same networks, optimizers and
+// minibatch, and runs only its block of the shards (ProcessGroup::owned). At each phase's barrier the
+// master thread all-gathers each network's shard gradients (one message per network: the shards are one
+// contiguous buffer, Parameters::grads(k)); then every rank sums ALL shards in shard order and applies the
+// same Adam update, exactly as one process does. The per-shard statistics are gathered the same way after
+// the last phase, and share_rows() gives every rank a per-row output the shards wrote (e.g. the Q values
+// behind a metric). So the bits depend on the total shard count, not on how many processes ran them.
 #pragma once
 #include <array>
 #include <cstring>
+#include <exception>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -35,6 +44,7 @@
 #include <vector>
 
 #include "engine/adam.hpp"
+#include "engine/distributed.hpp"
 #include "engine/json_config.hpp"
 #include "engine/parameters.hpp"
 #include "engine/rng.hpp"
@@ -102,8 +112,11 @@ class ShardedStep {
     FunctionRef<void(const Shard&)> loss;
   };
 
-  /// `shards` >= 1 gradient shards.
-  explicit ShardedStep(int shards) : shards_(shards) {
+  /// `shards` >= 1 gradient shards in all, spread over the processes of `group` (ProcessGroup::world() by
+  /// default; ProcessGroup::single() keeps a step in this process, as tests comparing the two do). run()
+  /// needs at least one shard per process; a learner that only acts (a policy loaded for evaluation) may
+  /// have fewer.
+  explicit ShardedStep(int shards, const ProcessGroup& group = ProcessGroup::world()) : shards_(shards), group_(&group) {
     if (shards < 1) throw std::invalid_argument("ShardedStep: need at least one gradient shard");
     tapes_ = make_shard_tapes<float>(std::size_t(shards));
     rngs_.resize(std::size_t(shards));
@@ -122,19 +135,42 @@ class ShardedStep {
   }
 
   /// Runs `phases` on an M-row minibatch (M >= shards): one fork, a barrier after each phase's shards,
-  /// its updates, and a barrier before the next phase.
+  /// (with several processes: the exchange of the phase's gradient shards), its updates, and a barrier
+  /// before the next phase.
   void run(Index batch_rows, std::initializer_list<Phase> phases) {
     if (batch_rows < shards_)
       throw std::invalid_argument("ShardedStep: minibatch of " + std::to_string(batch_rows) + " rows, fewer than the " +
                                   std::to_string(shards_) + " gradient shards");
+    const ProcessGroup& group = *group_;
+    if (shards_ < group.size())  // a rank without shards would only wait: refuse rather than waste it (every
+                                 // rank refuses alike, before any exchange)
+      throw std::invalid_argument("ShardedStep: " + std::to_string(shards_) + " gradient shards (\"gradient_shards\") for " +
+                                  std::to_string(group.size()) + " processes; each process needs at least one");
+    const Range mine = group.owned(shards_);  // all shards in one process
+    const bool exchange = group.distributed();
+    rows_ = batch_rows;
     for (Stats& s : stats_) s = Stats{};
     for (const Phase& phase : phases)
       for (int u = 0; u < phase.count; ++u) phase.updates[std::size_t(u)].optimizer->advance();
-    run_team(shards_, [&](int team, int member) {
+    std::exception_ptr failed;  // an MPI error on the master thread, rethrown outside the team
+    run_team(int(mine.size()), [&](int team, int member) {
       std::size_t done = 0;
       for (const Phase& phase : phases) {
-        for (int k = member; k < shards_; k += team) phase.loss(open(k, batch_rows, phase));
+        for (Index k = mine.begin + member; k < mine.end; k += team) phase.loss(open(int(k), batch_rows, phase));
 #pragma omp barrier
+        if (exchange) {
+          if (member == 0) {  // the master thread: only it calls MPI (MPI_THREAD_FUNNELED)
+            try {
+              for (int u = 0; u < phase.count; ++u) {
+                Parameters<float>& p = *phase.updates[std::size_t(u)].params;
+                group.allgather_rows(p.grads(0), shards_, Index(p.shard_stride()), shards_);
+              }
+            } catch (...) {
+              failed = std::current_exception();
+            }
+          }
+#pragma omp barrier
+        }
         for (int u = 0; u < phase.count; ++u) {
           const Update& up = phase.updates[std::size_t(u)];
           up.optimizer->sum_shards_and_update(*up.params, team, member);
@@ -144,6 +180,20 @@ class ShardedStep {
         }
       }
     });
+    if (failed) std::rethrow_exception(failed);
+    if (exchange)
+      group.allgather_rows(reinterpret_cast<float*>(stats_.data()), shards_, Index(sizeof(Stats) / sizeof(float)),
+                           shards_);
+  }
+
+  /// Gives every process the rows of `m` that the other processes' shards wrote in the last run(): `m`
+  /// has one row per minibatch row (or `per_row` rows per minibatch row, in the order of the minibatch),
+  /// each shard having written its rows'. A no-op in one process. Collective: every rank calls it.
+  void share_rows(MatrixR<float>& m, Index per_row = 1) const {
+    if (m.rows() != rows_ * per_row)
+      throw std::invalid_argument("ShardedStep::share_rows: " + std::to_string(m.rows()) + " rows, the last step had " +
+                                  std::to_string(rows_ * per_row));
+    group_->allgather_rows(m.data(), rows_, per_row * m.cols(), shards_);
   }
 
   /// The shards' statistics of the last run(), summed field by field in shard order.
@@ -170,6 +220,8 @@ class ShardedStep {
   }
 
   int shards_;
+  const ProcessGroup* group_;
+  Index rows_ = 0;  // the last run()'s minibatch rows
   std::vector<std::unique_ptr<Tape<float>>> tapes_;  // one per shard: tapes hold their arenas by address
   std::vector<Rng> rngs_;
   std::vector<Stats> stats_;

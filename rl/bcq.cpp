@@ -91,6 +91,8 @@ BcqStats Bcq::run_iteration(const TransitionBatch& batch, const BcqNoise& noise,
     critic_target_->params().soft_update_from(critic_->params(), float(config_.eta));
   }
 
+  step_.share_rows(q1_values_);  // each process computed its shards' rows: the metrics below need all
+  step_.share_rows(target_y_);
   const ShardStats sum = step_.summed_stats();
   BcqStats stats;
   stats.vae_loss = sum.vae_loss;

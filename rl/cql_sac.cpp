@@ -83,6 +83,8 @@ CqlSacStats CqlSac::run_iteration(const TransitionBatch& batch, const CqlSacNois
   critic_target_->params().soft_update_from(critic_->params(), float(config_.tau));
   ++iteration_;
 
+  step_.share_rows(q1_values_);  // each process computed its shards' rows: the metrics below need all
+  step_.share_rows(target_y_);
   const ShardStats sum = step_.summed_stats();
   CqlSacStats stats;
   stats.alpha_loss = sum.alpha_loss;

@@ -115,6 +115,8 @@ Td3Stats Td3::run_iteration(const TransitionBatch& batch, const Td3Noise* noise)
     step_.run(M, {critic_phase});
   injected_ = nullptr;
   ++iteration_;
+  step_.share_rows(q1_values_);  // each process computed its shards' rows: the metrics below need all
+  step_.share_rows(target_y_);
   const ShardStats sum = step_.summed_stats();
   if (actor_step) {
     actor_target_->params().soft_update_from(actor_->params(), float(config_.tau));

@@ -40,7 +40,8 @@ TrainReport train(Learner& learner, const ReplayBuffer& buffer, const TrainOptio
   if (options.log_every < 1 || options.checkpoint_every < 0 || options.iterations < 0)
     throw std::invalid_argument("train: need iterations >= 0, log_every >= 1, checkpoint_every >= 0");
   std::ofstream metrics;
-  if (!options.metrics_path.empty()) {
+  std::ostream* const progress = options.write ? options.progress : nullptr;
+  if (options.write && !options.metrics_path.empty()) {
     metrics.open(options.metrics_path, std::ios::app);
     if (!metrics) throw std::runtime_error(options.metrics_path + ": cannot open metrics file for writing");
   }
@@ -64,6 +65,8 @@ TrainReport train(Learner& learner, const ReplayBuffer& buffer, const TrainOptio
     report.last = learner.update(batch);
     if (!report.last.all_finite()) diverged("a loss is not finite (" + report.last.to_json().dump() + ")");
     const bool log_now = done % options.log_every == 0 || done == options.iterations;
+    // Due whether or not this process writes: the divergence check below must run on every rank at the
+    // same iterations (a rank that stopped alone would leave the others waiting in their next exchange).
     const bool checkpoint_now =
         !options.checkpoint_path.empty() &&
         ((options.checkpoint_every > 0 && done % options.checkpoint_every == 0) || done == options.iterations);
@@ -77,13 +80,13 @@ TrainReport train(Learner& learner, const ReplayBuffer& buffer, const TrainOptio
         line["iterations_per_second"] = rate;
         metrics << line.dump() << '\n' << std::flush;
       }
-      if (options.progress)
-        *options.progress << "iteration " << learner.iteration() << "/" << first + options.iterations << "  "
+      if (progress)
+        *progress << "iteration " << learner.iteration() << "/" << first + options.iterations << "  "
                           << std::fixed << std::setprecision(1) << rate << " it/s  ETA "
                           << format_eta(double(options.iterations - done) / rate) << "  "
                           << learner.progress(report.last) << "\n";
     }
-    if (checkpoint_now) {
+    if (checkpoint_now && options.write) {
       Checkpoint c(options.checkpoint_path);
       learner.save(c);
       if (!options.checkpoint_meta.is_null()) c.meta["run"] = options.checkpoint_meta;

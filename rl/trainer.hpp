@@ -66,6 +66,9 @@ struct TrainOptions {
   std::string checkpoint_path;       // empty = none
   nlohmann::json checkpoint_meta;    // written into each checkpoint's metadata under "run" (e.g. DataSettings)
   std::ostream* progress = nullptr;  // progress lines (e.g. &std::cout); nullptr = quiet
+  // false: train, but write no metrics, checkpoint or progress. Under mpirun every process trains (they
+  // hold the same bits) and only rank 0 writes (examples/mtf/train.cpp), so files are written once.
+  bool write = true;
 };
 
 struct TrainReport {

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "engine/distributed.hpp"
 #include "examples/cli/options.hpp"
 #include "ope/estimator.hpp"
 #include "rl/data/dataset.hpp"
@@ -94,7 +95,10 @@ int evaluate_command(int argc, char** argv) {
   const std::unique_ptr<OffPolicyEstimator> estimator =
       make_estimator(estimator_name, settings, state_dim, kActionDim, config_path.empty() ? "--estimator" : config_path);
   const auto start = std::chrono::steady_clock::now();
-  estimator->fit(split.test, *policy, quiet || json ? nullptr : &std::cerr);
+  // Under mpirun every rank fits the same estimator (each step's shards spread over the ranks); rank 0 alone
+  // reports progress (and, main.cpp, standard output).
+  const bool speaks = ProcessGroup::world().rank() == 0;
+  estimator->fit(split.test, *policy, quiet || json || !speaks ? nullptr : &std::cerr);
   const Eigen::ArrayXd per_state = estimator->estimate_per_state(initial, *policy);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double n = double(per_state.size()), value = per_state.mean();

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "engine/checksum.hpp"
+#include "engine/distributed.hpp"
 #include "engine/threads.hpp"
 #include "examples/cli/options.hpp"
 #include "rl/data/dataset.hpp"
@@ -73,8 +74,13 @@ int train_command(int argc, char** argv) {
   // the file. --cache reads the whole log from its binary cache instead.
   std::unique_ptr<SessionLog> cached;
   int log_state_dim = 0;
+  const ProcessGroup& world = ProcessGroup::world();
   if (use_cache) {
-    cached = std::make_unique<SessionLog>(read_session_log_cached(logs_path));
+    // Under mpirun rank 0 reads first, since it may write the cache (atomically); the others then read
+    // the finished file instead of racing to write it too.
+    if (world.rank() == 0) cached = std::make_unique<SessionLog>(read_session_log_cached(logs_path));
+    world.barrier();
+    if (world.rank() != 0) cached = std::make_unique<SessionLog>(read_session_log_cached(logs_path));
     log_state_dim = cached->state_dim;
   } else {
     log_state_dim = SessionLogReader(logs_path).state_dim();
@@ -164,9 +170,10 @@ int train_command(int argc, char** argv) {
     learner = std::move(resumed);
   }
   std::printf("mtf train: %s on %s: %zu training sessions, %lld transitions (replay buffer %lld of %lld); %lld iterations "
-              "from iteration %lld; %d threads\n",
+              "from iteration %lld; %d threads%s\n",
               learner->algorithm().c_str(), logs_path.c_str(), train_sessions, (long long)fingerprint.rows(),
-              (long long)buffer.size(), (long long)buffer.capacity(), run.iterations, learner->iteration(), num_threads());
+              (long long)buffer.size(), (long long)buffer.capacity(), run.iterations, learner->iteration(), num_threads(),
+              world.distributed() ? (" in each of " + std::to_string(world.size()) + " processes").c_str() : "");
   std::fflush(stdout);
 
   TrainOptions options;
@@ -177,6 +184,7 @@ int train_command(int argc, char** argv) {
   options.checkpoint_path = out;
   options.checkpoint_meta = {{"data", record}};
   options.progress = quiet ? nullptr : &std::cout;
+  options.write = world.rank() == 0;  // every rank trains the same bits; one writes them
   const TrainReport report = train(*learner, buffer, options);
   if (run.iterations == 0) {  // the trainer wrote nothing: say so rather than claim a file
     std::printf("0 iterations: nothing trained, %s %s\n", out.c_str(),

@@ -125,3 +125,31 @@ TEST_CASE("gradient shards: separate buffers, summed into grads() in shard order
   REQUIRE(p.grads(2)[0] == -1e8f);
   REQUIRE_THROWS_AS(p.set_gradient_shards(0), std::invalid_argument);
 }
+
+TEST_CASE("gradient shards are one contiguous buffer: shard k at k * stride, zeroing one leaves its "
+          "neighbours alone", "[parameters][shards]") {
+  Parameters<float> p;
+  p.add("w", 3, 7);  // 21 values: the stride rounds up to 32
+  p.add("b", 1, 3);  // 24
+  p.set_gradient_shards(4);
+  REQUIRE(p.size() == 24);
+  REQUIRE(p.shard_stride() == 32);
+  for (std::size_t k = 0; k < 4; ++k) REQUIRE(p.grads(k) == p.grads(0) + k * 32);
+  // A process's block of shards (engine/distributed.hpp) is then one range: fill every shard, zero one,
+  // and no write reaches past its size() values into the next shard.
+  for (std::size_t k = 0; k < 4; ++k)
+    for (std::size_t i = 0; i < p.size(); ++i) p.grads(k)[i] = float(k + 1);
+  p.zero_grad(2);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    REQUIRE(p.grads(1)[i] == 2.0f);
+    REQUIRE(p.grads(2)[i] == 0.0f);
+    REQUIRE(p.grads(3)[i] == 4.0f);
+  }
+  // A block added later (as a network adds its layers) keeps shard 0's gradients and grows the stride.
+  p.add("c", 1, 20);
+  REQUIRE(p.shard_stride() == 48);
+  REQUIRE(p.gradient_shards() == 4);
+  REQUIRE(p.grads(0)[23] == 1.0f);
+  REQUIRE(p.grads(0)[24] == 0.0f);
+  REQUIRE(p.grads(3)[0] == 0.0f);
+}

@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$here/build-mpi}"
 
-packages=(cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev libopenmpi-dev openmpi-bin)
+packages=(cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev libbenchmark-dev libcli11-dev libopenmpi-dev openmpi-bin python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -89,13 +89,13 @@ void LoopConfig::check(const ConfigReader& r) const {
     r.fail("reward", e.what());
   }
   make_learner(algo, learner, r.source() + ": learner");  // every key known and in range
-  estimator_config();
+  estimator_config(r.source());
 }
 
-FqeConfig LoopConfig::estimator_config() const {
+FqeConfig LoopConfig::estimator_config(const std::string& source) const {
   nlohmann::json e = estimator;
   if (!e.contains("steps")) e["steps"] = 2000;  // the loop's default: 4 fits a day (see the header)
-  return config_from_json<FqeConfig>(e, "loop config: estimator");
+  return config_from_json<FqeConfig>(e, source + ": estimator");
 }
 
 // --------------------------------------------------------------------------------------------- loop

@@ -93,7 +93,7 @@ struct LoopConfig : JsonConfig<LoopConfig> {
   /// Names, shares, the baseline action, the learner's and the estimator's keys.
   void check(const ConfigReader& r) const;
   /// The estimator's settings (FqeConfig from `estimator`, with the loop's defaults for what it omits).
-  FqeConfig estimator_config() const;
+  FqeConfig estimator_config(const std::string& source = "loop config") const;
 };
 
 /// User groups of the loop.

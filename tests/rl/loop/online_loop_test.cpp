@@ -183,7 +183,9 @@ TEST_CASE("loop config: strict, with the learner's and the estimator's keys chec
   REQUIRE_THROWS_WITH(config_from_json<LoopConfig>({{"baseline_action", {0.5}}}, "loop.json"),
                       Contains("field \"baseline_action\": expected 12 numbers"));
   REQUIRE_THROWS_WITH(config_from_json<LoopConfig>({{"estimator", {{"stepz", 3}}}}, "loop.json"),
-                      Contains("unknown key \"stepz\""));
+                      Contains("loop.json: estimator: unknown key \"stepz\""));
+  REQUIRE_THROWS_WITH(config_from_json<LoopConfig>({{"estimator", {{"pessimism", 1.0}}}}, "loop.json"),
+                      Contains("loop.json: estimator: field \"pessimism\": needs an ensemble"));
 }
 
 TEST_CASE("the global-alpha reference stays within the loop's budget and is measured on the loop's starts",

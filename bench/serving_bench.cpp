@@ -106,8 +106,12 @@ void BM_Serve(benchmark::State& state, int states_per_call) {
     previous_quiet = quiet;
     offset = (offset + states_per_call) % (kStates - states_per_call);
   }
-  state.counters["decisions/s"] =
-      benchmark::Counter(double(states_per_call), benchmark::Counter::kIsIterationInvariantRate);
+  // Google Benchmark sums a counter over the callers and multiplies an iteration-invariant one by the
+  // iterations of ALL callers, so without kAvgThreads two callers would count every call twice (the
+  // tables before 2026-12-02 did: their "2 x 1" rates were twice the true ones). With it: total decisions
+  // over all callers / the run's wall time.
+  state.counters["decisions/s"] = benchmark::Counter(
+      double(states_per_call), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kAvgThreads);
   state.counters["p50_us"] = benchmark::Counter(percentile(micros, 0.50), benchmark::Counter::kAvgThreads);
   state.counters["p99_us"] = benchmark::Counter(percentile(micros, 0.99), benchmark::Counter::kAvgThreads);
   state.counters["p50_cpu_us"] = benchmark::Counter(percentile(cpu_micros, 0.50), benchmark::Counter::kAvgThreads);

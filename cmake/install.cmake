@@ -8,9 +8,10 @@
 #   mtf::serving  serving an exported policy (`mtf export`): serving/served_policy.hpp (C++) and
 #                 serving/mtf_serving.h (C); the networks only. tests/install builds a consumer against it.
 #
-# The engine's instruction-set flag (-march=native unless MTF_NATIVE=OFF) is part of mtf::engine's
-# interface: a consumer compiles Eigen code that shares objects with the library, so it must use the same
-# flag. Build with -DMTF_NATIVE=OFF for a package other machines can use.
+# The default package (MTF_NATIVE=OFF) is portable: compiled for x86-64-v2, its kernels picked at run time,
+# and no instruction-set flag in mtf::engine's interface, so consumers compile with their own. A package
+# built with -DMTF_NATIVE=ON carries -march=native in that interface instead: a consumer compiles Eigen code
+# that shares objects with the library, so it must use the same flag (and runs on this CPU only).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -24,7 +24,9 @@ sessions in time order, the first --train-fraction of them; rewards from the log
 split is larger, the buffer keeps the most recent ones. Writes the checkpoint atomically (every
 checkpoint_every iterations and at the end) and, with --metrics, one JSON line of the update's metrics
 every log_every iterations. A diverging run (NaN/Inf) stops with status 1 and leaves the last good
-checkpoint alone.
+checkpoint alone. Under mpirun (an -DMTF_MPI=ON build) each process reads only its part of the log and
+holds only its part of the replay buffer, and the result is the one of one process with the same
+gradient_shards, bit for bit (docs/scale-out.md).
 
 The config file is one JSON object: the learner's hyper-parameters (keys of its config, e.g.
 rl/bcq.hpp's BcqConfig; state_dim and action_dim default to the log's), the run's keys (iterations,

@@ -45,12 +45,12 @@ ReplayBuffer ReplayBuffer::shard(int state_dim, std::int64_t capacity, int actio
 }
 
 void ReplayBuffer::add(const float* state, const float* action, float reward, const float* next_state, bool done) {
+  if (group_ && first_ + size_ >= part_starts_[std::size_t(group_->rank()) + 1])
+    throw std::logic_error("ReplayBuffer::add: this shard holds " + std::to_string(size_) + " rows, all added");
   std::int64_t at;
   if (size_ < slots_) {
     at = slot(size_);
     ++size_;
-  } else if (group_) {
-    throw std::logic_error("ReplayBuffer::add: a shard holds " + std::to_string(slots_) + " rows, all added");
   } else {
     at = head_;  // overwrite the oldest
     head_ = (head_ + 1) % slots_;

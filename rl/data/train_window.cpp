@@ -86,7 +86,7 @@ TrainWindow read_train_window(const std::string& path, const RewardWeights& weig
     bool have_previous = false;
     std::int64_t previous_id = 0;
   };
-  std::vector<Context> contexts(std::size_t(processes));
+  std::vector<Context> contexts(static_cast<std::size_t>(processes));
   int failing = -1;
   Context next;
   for (int r = 0; r < processes; ++r) {
@@ -134,7 +134,7 @@ TrainWindow read_train_window(const std::string& path, const RewardWeights& weig
   std::vector<std::int64_t>().swap(lengths);
 
   // Every part's training transitions: the global index of this part's first, and the window.
-  std::vector<std::int64_t> rows(std::size_t(processes));
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(processes));
   group.allgather_i64(&train_rows, 1, rows.data());
   std::int64_t total = 0;
   for (int r = 0; r < processes; ++r) {

@@ -15,14 +15,15 @@ mpiexec=$1 mtf=$2 log=$3 dir=$4
 rm -rf "$dir" && mkdir -p "$dir"
 echo '{"vae_hidden": [32, 32], "actor_hidden": [32, 32], "critic_hidden": [32, 32], "batch_size": 60,
        "gradient_shards": 6, "iterations": 30, "log_every": 10, "replay_capacity": 1000}' >"$dir/config.json"
-common=(--logs "$log" --seed 7 --threads 1 --quiet)
+common=(--seed 7 --threads 1 --quiet)
 run() {  # run NP OUT ARGS...: one process without mpirun, else mpirun -np NP
   local np=$1 out=$2
   shift 2
   if [[ $np == 1 ]]; then
-    "$mtf" train "${common[@]}" --out "$dir/$out" "$@" >"$dir/$out.log" 2>&1
+    "$mtf" train "${common[@]}" --logs "$log" --out "$dir/$out" "$@" >"$dir/$out.log" 2>&1
   else
-    "$mpiexec" -np "$np" --oversubscribe "$mtf" train "${common[@]}" --out "$dir/$out" "$@" >"$dir/$out.log" 2>&1
+    "$mpiexec" -np "$np" --oversubscribe "$mtf" train "${common[@]}" --logs "$log" --out "$dir/$out" "$@" \
+      >"$dir/$out.log" 2>&1
   fi || { echo "FAILED: $out (np $np):"; cat "$dir/$out.log"; exit 1; }
 }
 same() {  # same A B WHAT

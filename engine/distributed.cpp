@@ -2,6 +2,7 @@
 // defined), as one process otherwise. The only file of the library that includes <mpi.h>.
 #include "engine/distributed.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <stdexcept>
 
@@ -55,6 +56,48 @@ void ProcessGroup::allgather_rows(float* data, std::ptrdiff_t rows, std::ptrdiff
         "MPI_Allgatherv");
 #else
   (void)data, (void)rows, (void)row_floats, (void)parts;
+#endif
+}
+
+void ProcessGroup::allgather_i64(const std::int64_t* mine, std::ptrdiff_t count, std::int64_t* all) const {
+  if (size_ == 1) {
+    std::copy_n(mine, count, all);
+    return;
+  }
+#ifdef MTF_MPI
+  if (count > INT_MAX) throw std::length_error("ProcessGroup::allgather_i64: too many values");
+  check(MPI_Allgather(mine, int(count), MPI_INT64_T, all, int(count), MPI_INT64_T, MPI_COMM_WORLD), "MPI_Allgather");
+#endif
+}
+
+void ProcessGroup::allgather_blocks(std::uint32_t* data, const std::int64_t* offsets) const {
+  if (size_ == 1) return;
+#ifdef MTF_MPI
+  for (int r = 0; r < size_; ++r) {
+    const std::int64_t count = offsets[r + 1] - offsets[r];
+    if (count < 0 || offsets[r + 1] > INT_MAX)
+      throw std::length_error("ProcessGroup::allgather_blocks: blocks must be ordered and end below 2^31 words");
+    counts_[std::size_t(r)] = int(count);
+    displs_[std::size_t(r)] = int(offsets[r]);
+  }
+  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts_.data(), displs_.data(), MPI_UINT32_T,
+                       MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+#else
+  (void)data, (void)offsets;
+#endif
+}
+
+void ProcessGroup::broadcast(std::string& text, int root) const {
+  if (size_ == 1) return;
+#ifdef MTF_MPI
+  std::int64_t length = std::int64_t(text.size());
+  check(MPI_Bcast(&length, 1, MPI_INT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+  if (length > INT_MAX) throw std::length_error("ProcessGroup::broadcast: text of 2 GiB or more");
+  text.resize(std::size_t(length));
+  check(MPI_Bcast(text.data(), int(length), MPI_CHAR, root, MPI_COMM_WORLD), "MPI_Bcast");
+#else
+  (void)text, (void)root;
 #endif
 }
 

@@ -1,7 +1,9 @@
 // engine/distributed.hpp — the processes one run is spread over (issue 15: data parallelism over MPI).
 //
-// A run under `mpirun -np N` has N processes (ranks) that all hold the whole model, the whole replay
-// buffer and the same random generators, so they draw the same minibatch. Each rank computes only its
+// A run under `mpirun -np N` has N processes (ranks) that all hold the whole model and the same random
+// generators, so they draw the same minibatch (each holding only its part of the replay window when it
+// read only its part of the log: rl/data/train_window.hpp; the minibatch is then completed by
+// allgather_blocks). Each rank computes only its
 // contiguous block of the step's gradient shards; the blocks are exchanged (all-gather, so every rank holds
 // every shard), and every rank then sums ALL shards in shard order and applies the same Adam update — the
 // code path of one process. N ranks and S shards in all therefore give the bits of one process with S
@@ -18,6 +20,7 @@
 // from team member 0, which is the thread that called MPI_Init_thread.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +45,21 @@ class ProcessGroup {
   /// its parts (owned(parts)). On return every rank holds every row, bit for bit as its owner wrote it.
   /// A no-op in one process. Collective: every rank calls it with the same rows, row_floats and parts.
   void allgather_rows(float* data, std::ptrdiff_t rows, std::ptrdiff_t row_floats, std::ptrdiff_t parts) const;
+
+  /// All-gather of a few integers (counts, offsets, fingerprints): rank r's `count` values `mine` land at
+  /// all[r * count .. (r + 1) * count) on every rank (all: size() * count values). In one process a copy.
+  /// Collective: every rank calls it with the same count. Allocates nothing.
+  void allgather_i64(const std::int64_t* mine, std::ptrdiff_t count, std::int64_t* all) const;
+
+  /// In-place all-gather of variable blocks of 32-bit words: rank r's block is words [offsets[r],
+  /// offsets[r + 1]) of `data` (offsets: size() + 1 nondecreasing values, the same on every rank), which
+  /// this rank has filled; on return every rank holds every block, bit for bit (a float's -0.0 and NaN
+  /// payloads too: a copy, never arithmetic). A no-op in one process. Collective; allocates nothing.
+  void allgather_blocks(std::uint32_t* data, const std::int64_t* offsets) const;
+
+  /// Rank `root`'s `text` to every rank (e.g. an error message one rank found, so that every rank fails
+  /// with it). A no-op in one process. Collective. (Allocates: for the rare path only.)
+  void broadcast(std::string& text, int root) const;
 
   /// Every rank waits for all (a no-op in one process).
   void barrier() const;

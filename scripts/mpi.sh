@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The MPI build and its tests (issue 15): installs Debian's Open MPI if missing (and the build's packages
 # through scripts/setup.sh's list), configures a second build tree (build-mpi/, -DMTF_MPI=ON), builds
-# only what the mpi tests run (mtf, mpi_engine_tests), and runs `ctest -L mpi`: the process group under
-# mpirun -np 1, 2, 3; BCQ, TD3 and CQL+SAC checkpoints at 2 and 3 processes byte-identical to one process
+# only what the mpi tests run (mtf, mpi_engine_tests, mpi_data_tests), and runs `ctest -L mpi`: the
+# process group under mpirun -np 1, 2, 3; the training window read in parts by 2 and 3 processes equal to
+# the whole read; BCQ, TD3 and CQL+SAC checkpoints at 2 and 3 processes byte-identical to one process
 # with the same total shard count, a control that differs, a resume from 3 processes on 2; the estimator's
-# value at 2 and 3 processes; the refusals. About two minutes on 2 shared cores once built.
+# value at 2 and 3 processes; sharded data (each process reading its part of the log): BCQ checkpoints
+# at 2 and 3 processes equal to one process's; the refusals. About two minutes on 2 shared cores once built.
 # Usage: scripts/mpi.sh [build-dir]   (run as root on Debian 12; mpirun runs as root here because the
 # tests set OMPI_ALLOW_RUN_AS_ROOT; -np 3 on 2 cores uses --oversubscribe)
 set -euo pipefail
@@ -25,6 +27,6 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMTF_MPI=ON >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests
+cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests mpi_data_tests
 cd "$build"
 ctest -L mpi --output-on-failure

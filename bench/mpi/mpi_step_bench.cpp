@@ -11,6 +11,8 @@
 //                         step, and the parameters per network summed.
 //   BM_Iteration/<shape>  one whole BCQ iteration (minibatch sampled from a synthetic buffer), exchange
 //                         included.
+//   BM_Sample/whole:0|1   a minibatch drawn from a window held in parts (the sharded-data exchange) or
+//                         whole on every process (no exchange).
 //   BM_SumAndUpdate/<shape>/<shards>  the part every rank repeats whole, whatever the process count: all
 //                         shards of the three networks summed in shard order, then Adam (one thread). It
 //                         grows with the total shard count: the cost model's replicated term
@@ -30,6 +32,7 @@
 #include "nets/perturbation.hpp"
 #include "nets/vae.hpp"
 #include "rl/bcq.hpp"
+#include "rl/data/replay_buffer.hpp"
 
 using namespace mtf;
 
@@ -134,6 +137,37 @@ void BM_SumAndUpdate(benchmark::State& state, Shape shape) {
   state.counters["shards"] = shards;
 }
 
+// Sharded data (rl/data/train_window.hpp): drawing one minibatch of 256 from a window of 100,000
+// transitions (state 64) that the processes hold in equal contiguous parts — each copies the rows it
+// holds, then one all-gather of those rows completes the minibatch (256 rows x 142 words, 145 KB in all,
+// of which a process receives the (N-1)/N it does not hold). With
+// whole = 1, every process holds the whole window and draws alone (no exchange): slice 1's sampling.
+void BM_Sample(benchmark::State& state) {
+  const ProcessGroup& world = ProcessGroup::world();
+  const bool whole = state.range(0) != 0;
+  const Range part = split_range(kBuffer, world.size(), world.rank());
+  std::vector<std::int64_t> starts;
+  for (int r = 0; r < world.size(); ++r) starts.push_back(split_range(kBuffer, world.size(), r).begin);
+  starts.push_back(kBuffer);
+  ReplayBuffer buffer = whole ? ReplayBuffer(int(kState), kBuffer, int(kAction))
+                              : ReplayBuffer::shard(int(kState), kBuffer, int(kAction), world, starts);
+  Rng data_rng(std::uint64_t(1 + (whole ? 0 : world.rank())));
+  std::vector<float> s(kState), a(kAction);
+  for (Index i = 0; i < (whole ? kBuffer : part.size()); ++i) {
+    for (float& x : s) x = float(data_rng.normal());
+    for (float& x : a) x = float(data_rng.uniform(-1, 1));
+    buffer.add(s.data(), a.data(), float(data_rng.normal()), s.data(), data_rng.bernoulli(0.1));
+  }
+  TransitionBatch batch(kBatch, kState, kAction);
+  Rng rng(2);  // the same on every rank: the same draws
+  for (int i = 0; i < 10; ++i) buffer.sample(rng, batch);
+  world.barrier();
+  for (auto _ : state) buffer.sample(rng, batch);
+  state.counters["processes"] = world.size();
+  state.counters["KB_received"] =
+      whole ? 0.0 : double(kBatch * (2 * kState + kAction + 2) * 4) * 1e-3 * double(world.size() - 1) / world.size();
+}
+
 class NullReporter : public benchmark::BenchmarkReporter {
  public:
   bool ReportContext(const Context&) override { return true; }
@@ -147,6 +181,7 @@ BENCHMARK_CAPTURE(BM_Exchange, medium, kShapes[1])->Unit(benchmark::kMillisecond
 BENCHMARK_CAPTURE(BM_Exchange, tiny, kShapes[2])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2000);
 BENCHMARK_CAPTURE(BM_SumAndUpdate, reference, kShapes[0])->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)
     ->UseRealTime()->Iterations(100);
+BENCHMARK(BM_Sample)->ArgName("whole")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime()->Iterations(3000);
 BENCHMARK_CAPTURE(BM_Iteration, reference, kShapes[0])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(60);
 BENCHMARK_CAPTURE(BM_Iteration, medium, kShapes[1])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(200);
 BENCHMARK_CAPTURE(BM_Iteration, tiny, kShapes[2])->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1000);

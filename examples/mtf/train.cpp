@@ -10,6 +10,7 @@
 #include "examples/cli/options.hpp"
 #include "rl/data/dataset.hpp"
 #include "rl/data/session_log.hpp"
+#include "rl/data/train_window.hpp"
 #include "rl/registry.hpp"
 #include "rl/trainer.hpp"
 
@@ -23,7 +24,9 @@ sessions in time order, the first --train-fraction of them; rewards from the log
 split is larger, the buffer keeps the most recent ones. Writes the checkpoint atomically (every
 checkpoint_every iterations and at the end) and, with --metrics, one JSON line of the update's metrics
 every log_every iterations. A diverging run (NaN/Inf) stops with status 1 and leaves the last good
-checkpoint alone.
+checkpoint alone. Under mpirun (an -DMTF_MPI=ON build) each process reads only its part of the log and
+holds only its part of the replay buffer, and the result is the one of one process with the same
+gradient_shards, bit for bit (docs/scale-out.md).
 
 The config file is one JSON object: the learner's hyper-parameters (keys of its config, e.g.
 rl/bcq.hpp's BcqConfig; state_dim and action_dim default to the log's), the run's keys (iterations,
@@ -32,10 +35,13 @@ errors. A checkpoint holds the learner's hyper-parameters and the data settings;
 it with exactly those (giving different ones is an error), and may change only the run's keys.)";
 
 // The checkpoint's record of the data it was trained on: the settings and a fingerprint of the split.
-// (The fingerprint is taken transition by transition, so a log read in blocks gives the one the whole log
-// gives; checkpoints written before it held "train_hash", a hash of the whole matrices, and cannot resume.)
-nlohmann::json data_record(const DataSettings& d, const TransitionFingerprint& train) {
-  return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_rows_hash", train.hash()}};
+// The fingerprint (rl/data/train_window.hpp's SplitFingerprint, "train_rows_digest") is a sum over
+// transitions, so a log read in blocks, or in parts by several processes, gives the one the whole log
+// gives, and a checkpoint resumes on any process count. Checkpoints written before held "train_rows_hash"
+// (a hash chained through the transitions, which parts read by several processes cannot give) or, before
+// that, "train_hash": they cannot resume.
+nlohmann::json data_record(const DataSettings& d, const SplitFingerprint& train) {
+  return {{"settings", config_to_json(d)}, {"train_transitions", train.rows()}, {"train_rows_digest", train.hash()}};
 }
 
 }  // namespace
@@ -139,23 +145,25 @@ int train_command(int argc, char** argv) {
                       std::to_string(log_state_dim) + " and actions of " + std::to_string(kActionDim));
   if (iterations >= 0) run.iterations = iterations;
 
-  ReplayBuffer buffer(int(learner->state_dim()), data.replay_capacity, int(learner->action_dim()));
-  TransitionFingerprint fingerprint;
-  const auto add_train = [&](const TransitionBatch& t) {  // in time order: the FIFO keeps the last ones
-    fingerprint.add(t);
-    buffer.add_all(t);
-  };
+  // The training split's FIFO window. From the log file: under mpirun each process reads only its part
+  // of the file and holds only its part of the window (rl/data/train_window.hpp; minibatches are completed
+  // by an exchange, the same bits as one process). From the binary cache (one file of the whole log):
+  // every process reads it whole and holds the whole window.
   const RewardWeights weights = reward_preset(data.reward);
-  std::size_t train_sessions = 0;
+  TrainWindow window;
   if (cached) {
     const DatasetSplit split = split_by_time(*cached, weights, data.train_fraction);
-    add_train(split.train);
-    train_sessions = split.train_sessions;
+    window.buffer = std::make_unique<ReplayBuffer>(log_state_dim, data.replay_capacity, kActionDim);
+    window.buffer->add_all(split.train);  // in time order: the FIFO keeps the last ones
+    window.fingerprint.add(split.train, 0);
+    window.train_sessions = split.train_sessions;
     cached.reset();
   } else {
-    train_sessions = split_file_by_time(logs_path, weights, data.train_fraction, add_train, kLogBlockBytes,
-                                        /*keep_test=*/false).train_sessions;
+    window = read_train_window(logs_path, weights, data.train_fraction, data.replay_capacity, world);
   }
+  const ReplayBuffer& buffer = *window.buffer;
+  const SplitFingerprint& fingerprint = window.fingerprint;
+  const std::size_t train_sessions = window.train_sessions;
   const nlohmann::json record = data_record(data, fingerprint);
   if (resume) {
     std::unique_ptr<Learner> resumed = load_learner(*checkpoint);
@@ -164,16 +172,26 @@ int train_command(int argc, char** argv) {
                                resumed->hyperparameters().dump() + "; these differ: " + learner->hyperparameters().dump());
     const nlohmann::json& run_meta = checkpoint->meta.contains("run") ? checkpoint->meta["run"] : nlohmann::json();
     const nlohmann::json saved = run_meta.is_object() && run_meta.contains("data") ? run_meta["data"] : nlohmann::json();
+    if (saved.is_object() && saved.contains("train_rows_hash") && !saved.contains("train_rows_digest"))
+      throw std::runtime_error(out + ": checkpoint field \"run.data.train_rows_hash\": written by an earlier mtf, "
+                               "whose fingerprint of the training split this one no longer computes (it is now "
+                               "\"train_rows_digest\", the same at any process count); it cannot be resumed: "
+                               "train afresh");
     if (saved != record)
       throw std::runtime_error(out + ": the checkpoint was trained on other data (" + saved.dump() + "), this run would use " +
                                record.dump() + "; a resume must use the same log, reward, train fraction and replay capacity");
     learner = std::move(resumed);
   }
+  const std::string spread =
+      !world.distributed() ? ""
+      : buffer.sharded()   ? " in each of " + std::to_string(world.size()) + " processes, each holding its part of the "
+                                                                             "log and of the replay buffer"
+                           : " in each of " + std::to_string(world.size()) + " processes";
   std::printf("mtf train: %s on %s: %zu training sessions, %lld transitions (replay buffer %lld of %lld); %lld iterations "
               "from iteration %lld; %d threads%s\n",
               learner->algorithm().c_str(), logs_path.c_str(), train_sessions, (long long)fingerprint.rows(),
               (long long)buffer.size(), (long long)buffer.capacity(), run.iterations, learner->iteration(), num_threads(),
-              world.distributed() ? (" in each of " + std::to_string(world.size()) + " processes").c_str() : "");
+              spread.c_str());
   std::fflush(stdout);
 
   TrainOptions options;

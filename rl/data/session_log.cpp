@@ -460,6 +460,7 @@ struct BlockContext {
   bool at_eof = true;           // the block ends where the file ends
   bool have_previous = false;   // a session ended before the block ...
   std::int64_t previous_id = 0; // ... with this id (ids must increase across blocks too)
+  bool more_after = false;      // at_eof ends a part of the file (SessionLogReader::read_only), not the file
 };
 
 // Parses the step lines of [p, end) and appends their sessions to `log` (state_dim set, no rows yet).
@@ -577,6 +578,11 @@ const char* parse_step_block(const char* const begin, const char* const end, con
     log.feedback.resize(std::size_t(first_row) * kNumFeedback);
     return starts[std::size_t(first_row)];
   }
+  // A part of the file ends where the next part's first session begins (a line with another id): the
+  // whole file's reader reports an unfinished session at that line, and so does this one.
+  if (open_session && ctx.more_after)
+    fail(rows, "session", "session " + std::to_string(lines[rows - 1].session) +
+                              " ended without a step with \"done\": true");
   if (open_session)
     fail(rows - 1, "done", "the file ends inside session " + std::to_string(lines[rows - 1].session) +
                                " (its last step is not done)");
@@ -612,6 +618,8 @@ SessionLogReader::SessionLogReader(const std::string& path, std::size_t block_by
     ::close(fd_);
     throw SessionLogError(path + ": is a directory, not a file");
   }
+  regular_file_ = S_ISREG(st.st_mode);
+  file_bytes_ = regular_file_ ? std::uint64_t(st.st_size) : 0;
   try {
     // The header: read until its '\n' (or the end of the file), never more than the line limit allows.
     std::size_t nl = std::string::npos;
@@ -623,6 +631,7 @@ SessionLogReader::SessionLogReader(const std::string& path, std::size_t block_by
     const std::size_t header_end = nl == std::string::npos ? buffer_.size() : nl;
     parse_header(std::string_view(buffer_).substr(0, header_end), nl != std::string::npos, path_, header_);
     buffer_.erase(0, std::min(buffer_.size(), header_end + 1));
+    steps_begin_ = bytes_read_ - buffer_.size();
   } catch (...) {
     ::close(fd_);
     throw;
@@ -637,8 +646,13 @@ SessionLogReader::~SessionLogReader() {
 void SessionLogReader::fill(std::size_t want) {
   while (!eof_ && buffer_.size() < want) {
     const std::size_t at = buffer_.size();
-    buffer_.resize(want);
-    const ssize_t r = ::read(fd_, buffer_.data() + at, want - at);
+    const std::size_t ask = std::size_t(std::min<std::uint64_t>(want - at, remaining_));
+    if (ask == 0) {  // the end of read_only()'s range
+      eof_ = true;
+      break;
+    }
+    buffer_.resize(at + ask);
+    const ssize_t r = ::read(fd_, buffer_.data() + at, ask);
     if (r < 0) {
       buffer_.resize(at);
       if (errno == EINTR) continue;
@@ -647,6 +661,7 @@ void SessionLogReader::fill(std::size_t want) {
     buffer_.resize(at + std::size_t(r));
     if (r == 0) eof_ = true;
     bytes_read_ += std::uint64_t(r);
+    if (remaining_ != UINT64_MAX) remaining_ -= std::uint64_t(r);
   }
 }
 
@@ -675,6 +690,7 @@ bool SessionLogReader::next(SessionLog& block) {
     ctx.at_eof = at_eof;
     ctx.have_previous = have_previous_;
     ctx.previous_id = previous_id_;
+    ctx.more_after = at_eof && more_after_;
     const char* begin = buffer_.data();
     const char* used = parse_step_block(begin, begin + length, ctx, path_, block);
     if (block.sessions.empty() && !ctx.at_eof) continue;  // one session longer than the block: read more
@@ -685,6 +701,96 @@ bool SessionLogReader::next(SessionLog& block) {
     sessions_read_ += std::int64_t(block.sessions.size());
     return true;
   }
+}
+
+namespace {
+
+// The session id of one step line, or false when the line does not parse (strictly, as the reader would).
+bool step_line_session(const std::string& line, int state_dim, const std::string& name, std::vector<float>& scratch,
+                       std::int64_t& id) {
+  LineParser in(name, 0, line.data(), line.data() + line.size());
+  in.set_line_begin(line.data());
+  StepLine step;
+  try {
+    parse_step_line(in, state_dim, step, scratch.data(), scratch.data() + state_dim,
+                    scratch.data() + state_dim + kActionDim);
+  } catch (const SessionLogError&) {
+    return false;
+  }
+  id = step.session;
+  return true;
+}
+
+}  // namespace
+
+LogByteRange SessionLogReader::part(int part, int parts) const {
+  if (parts < 1 || part < 0 || part >= parts)
+    throw std::invalid_argument("SessionLogReader::part: part " + std::to_string(part) + " of " + std::to_string(parts));
+  if (!regular_file_) throw SessionLogError(path_ + ": a sharded read needs a regular file (offsets), not a pipe");
+  const std::uint64_t begin = steps_begin_, size = std::max(file_bytes_, steps_begin_);
+  // Where part k begins: the first line after the line holding byte `from` whose session id differs from
+  // its (parsed) predecessor's. Both neighbours' cuts run this same function, so the parts tile the file.
+  auto cut = [&](int k) -> std::uint64_t {
+    if (k == 0) return begin;
+    if (k == parts) return size;
+    const std::uint64_t from = begin + std::uint64_t((unsigned __int128)(size - begin) * unsigned(k) / unsigned(parts));
+    const std::size_t limit = input_limits().max_line_bytes;
+    std::vector<float> scratch(std::size_t(header_.state_dim) + kActionDim + kNumFeedback);
+    std::vector<char> chunk(std::size_t(1) << 16);
+    std::string line;
+    bool first = true;      // in the line holding byte from - 1: skipped (it may have begun before)
+    bool too_long = false;  // the current line passed the limit: it cannot parse, and is not kept
+    bool have_previous = false;
+    std::int64_t previous = 0;
+    std::uint64_t line_start = 0;
+    for (std::uint64_t offset = from - 1; offset < size;) {
+      const ssize_t r = ::pread(fd_, chunk.data(), std::size_t(std::min<std::uint64_t>(chunk.size(), size - offset)),
+                                off_t(offset));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw SessionLogError(path_ + ": read error: " + std::strerror(errno));
+      if (r == 0) break;
+      for (ssize_t i = 0; i < r; ++i) {
+        const char c = chunk[std::size_t(i)];
+        if (c != '\n') {
+          if (!first && !too_long) {
+            if (line.size() < limit) line.push_back(c);
+            else too_long = true;
+          }
+          continue;
+        }
+        if (!first) {
+          std::int64_t id = 0;
+          const bool parsed = !too_long && step_line_session(line, header_.state_dim, path_, scratch, id);
+          if (parsed && have_previous && id != previous) return line_start;
+          have_previous = parsed;
+          previous = id;
+        }
+        first = false;
+        too_long = false;
+        line.clear();
+        line_start = offset + std::uint64_t(i) + 1;
+      }
+      offset += std::uint64_t(r);
+    }
+    return size;  // no session starts after `from`: this part and the later ones are empty
+  };
+  return {cut(part), cut(part + 1)};
+}
+
+void SessionLogReader::read_only(LogByteRange range, std::int64_t first_line, bool have_previous,
+                                 std::int64_t previous_id) {
+  if (!regular_file_) throw SessionLogError(path_ + ": a sharded read needs a regular file (offsets), not a pipe");
+  if (sessions_read_ > 0 || range.begin < steps_begin_ || range.end < range.begin || range.end > file_bytes_)
+    throw std::invalid_argument("SessionLogReader::read_only: a range of the steps, before the first block");
+  if (::lseek(fd_, off_t(range.begin), SEEK_SET) < 0)
+    throw SessionLogError(path_ + ": cannot seek: " + std::strerror(errno));
+  buffer_.clear();
+  eof_ = false;
+  remaining_ = range.bytes();
+  more_after_ = range.end < file_bytes_;
+  next_line_ = first_line;
+  have_previous_ = have_previous;
+  previous_id_ = previous_id;
 }
 
 SessionLog read_session_log(const std::string& path, std::size_t block_bytes) {

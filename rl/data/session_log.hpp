@@ -77,6 +77,15 @@ SessionLog read_session_log(const std::string& path, std::size_t block_bytes = k
 /// The same parser over an in-memory text; `name` stands for the file name in messages.
 SessionLog parse_session_log(const std::string& text, const std::string& name);
 
+/// A byte range [begin, end) of a log file holding whole sessions: begin at the start of a session's first
+/// line (or of the steps, after the header), end at the start of the next part's first line or at the end
+/// of the file. SessionLogReader::part() cuts a log into such parts, one per process of a sharded read.
+struct LogByteRange {
+  std::uint64_t begin = 0, end = 0;
+  std::uint64_t bytes() const { return end - begin; }
+  bool operator==(const LogByteRange& o) const { return begin == o.begin && end == o.end; }
+};
+
 /// A log read in blocks of whole sessions, for logs larger than memory: memory is bounded by the block
 /// size (or the longest session, if longer), never by the file. Every check of read_session_log applies,
 /// with the same messages (file, line, field): a defect throws when the block holding it is read, so the
@@ -98,12 +107,34 @@ class SessionLogReader {
   /// file. `block.state_dim` and `block.meta` are the header's.
   bool next(SessionLog& block);
 
+  /// Part `part` of `parts` contiguous parts of the log's steps, cut at session starts near equal byte
+  /// offsets, so each process of a sharded read parses only its part (never the others'): part k begins
+  /// at the first session that starts on a line after the line holding byte begin + k * (size - begin) /
+  /// parts (begin: the steps' first byte). Finding it parses a few lines there (about one session); a line
+  /// that does not parse is skipped (it stays inside a part, whose reader reports it). The parts tile the
+  /// steps in order; a part may be empty (a session longer than a part, or fewer sessions than parts).
+  /// Needs a regular file (a pipe has no offsets).
+  LogByteRange part(int part, int parts) const;
+
+  /// From now on reads only `range` (a part(); before the first next()). Messages give the file's line
+  /// numbers from `first_line` (the file line of range.begin, when known: a sharded read that found a
+  /// defect reads its part again with the right number), and ids must exceed `previous_id` when
+  /// `have_previous` (the last session before the range). A session still open at the range's end is
+  /// reported as the whole file's reader would at the next line (the next part begins a new session).
+  void read_only(LogByteRange range, std::int64_t first_line = 2, bool have_previous = false,
+                 std::int64_t previous_id = 0);
+
   int state_dim() const { return header_.state_dim; }
   const nlohmann::json& meta() const { return header_.meta; }
   const std::string& path() const { return path_; }
   /// Sessions handed out so far, and bytes read from the file so far.
   std::int64_t sessions_read() const { return sessions_read_; }
   std::uint64_t bytes_read() const { return bytes_read_; }
+  /// The file line of the next line to be read (2 at the start; read_only() sets it).
+  std::int64_t next_line() const { return next_line_; }
+  /// The file's size in bytes, and the offset of its first step line (after the header's '\n').
+  std::uint64_t file_bytes() const { return file_bytes_; }
+  std::uint64_t steps_begin() const { return steps_begin_; }
 
  private:
   void fill(std::size_t want);
@@ -119,6 +150,10 @@ class SessionLogReader {
   std::int64_t previous_id_ = 0;
   std::int64_t sessions_read_ = 0;
   std::uint64_t bytes_read_ = 0;
+  std::uint64_t file_bytes_ = 0, steps_begin_ = 0;
+  bool regular_file_ = false;
+  std::uint64_t remaining_ = UINT64_MAX;  // bytes fill() may still read (read_only(): the range's rest)
+  bool more_after_ = false;               // the range ends before the file does
 };
 
 /// read_session_log with a binary cache beside the file (`path + ".cache"`). The cache records the size

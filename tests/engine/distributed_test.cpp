@@ -141,6 +141,57 @@ TEST_CASE("allgather_rows: every rank ends with every rank's rows, bit for bit",
   }
 }
 
+TEST_CASE("allgather_i64: every rank ends with every rank's values in rank order", "[distributed]") {
+  const ProcessGroup& world = ProcessGroup::world();
+  const std::int64_t mine[3] = {world.rank(), -7 - world.rank(), std::int64_t(1) << (40 + world.rank())};
+  std::vector<std::int64_t> all(std::size_t(3 * world.size()), 0);
+  world.allgather_i64(mine, 3, all.data());
+  int wrong = 0;
+  for (int r = 0; r < world.size(); ++r) {
+    wrong += all[std::size_t(3 * r)] != r;
+    wrong += all[std::size_t(3 * r + 1)] != -7 - r;
+    wrong += all[std::size_t(3 * r + 2)] != std::int64_t(1) << (40 + r);
+  }
+  INFO("rank " << world.rank() << " of " << world.size());
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("allgather_blocks: blocks of any size, empty ones too, arrive with their exact bits", "[distributed]") {
+  const ProcessGroup& world = ProcessGroup::world();
+  // Values arithmetic would not carry through: -0.0 (+0.0 + -0.0 is +0.0), a NaN with a payload, the
+  // smallest subnormal, infinity. Rank r's block has (3 r) mod 5 rows of 6 words (rank 0's is empty).
+  const std::uint32_t nan_payload = 0x7fc01234u;
+  float nan;
+  std::memcpy(&nan, &nan_payload, sizeof nan);
+  const float values[] = {-0.0f, nan, std::numeric_limits<float>::denorm_min(), -std::numeric_limits<float>::infinity(),
+                          1.5f, -3.25e-30f};
+  auto word = [&](int rank, std::int64_t k) {
+    std::uint32_t b;
+    std::memcpy(&b, &values[std::size_t(k + rank) % 6], sizeof b);
+    return b;
+  };
+  std::vector<std::int64_t> offsets(std::size_t(world.size() + 1), 0);
+  for (int r = 0; r < world.size(); ++r) offsets[std::size_t(r + 1)] = offsets[std::size_t(r)] + 6 * ((3 * r) % 5);
+  std::vector<std::uint32_t> words(std::size_t(offsets.back()), 0xdeadbeefu);
+  for (std::int64_t k = offsets[std::size_t(world.rank())]; k < offsets[std::size_t(world.rank() + 1)]; ++k)
+    words[std::size_t(k)] = word(world.rank(), k);
+  world.allgather_blocks(words.data(), offsets.data());
+  int wrong = 0;
+  for (int r = 0; r < world.size(); ++r)
+    for (std::int64_t k = offsets[std::size_t(r)]; k < offsets[std::size_t(r + 1)]; ++k)
+      wrong += words[std::size_t(k)] != word(r, k);
+  INFO("rank " << world.rank() << " of " << world.size());
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("broadcast: the root's text reaches every rank", "[distributed]") {
+  const ProcessGroup& world = ProcessGroup::world();
+  const int root = world.size() - 1;
+  std::string text = world.rank() == root ? "log.jsonl:17: field \"action\": expected 12 values, got 11" : "other";
+  world.broadcast(text, root);
+  CHECK(text == "log.jsonl:17: field \"action\": expected 12 values, got 11");
+}
+
 TEST_CASE("a sharded step spread over the world gives the bits of the same shards in one process",
           "[distributed][sharded_step]") {
   const ProcessGroup& world = ProcessGroup::world();

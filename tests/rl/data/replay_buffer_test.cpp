@@ -1,7 +1,9 @@
-// Tests for rl/data/replay_buffer.cpp: FIFO window, streaming, uniform seeded sampling, no allocation.
+// Tests for rl/data/replay_buffer.cpp: FIFO window, streaming, uniform seeded sampling, no allocation; a
+// shard of the window (one process's part under mpirun).
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <vector>
 
 #include "rl/data/replay_buffer.hpp"
 #include "tests/support/alloc_counter.hpp"
@@ -69,5 +71,63 @@ TEST_CASE("sample() performs no heap allocation", "[data][replay_buffer]") {
   for (int k = 0; k < 100; ++k) {
     b.sample(rng, batch);
   }
+  REQUIRE(counter.counts().heap == 0);
+}
+
+// A shard of the window in one process (ProcessGroup::single(): one part, the exchange a no-op) takes the
+// sharded path of sample() — draws, holders, blocks — and must give the whole buffer's minibatches; the
+// same path with 2 and 3 processes, whose exchange then matters, is tests/rl/data/train_window_test.cpp
+// under mpirun.
+TEST_CASE("a shard holding the whole window draws the whole buffer's minibatches, bit for bit", "[data][replay_buffer]") {
+  ReplayBuffer whole(kS, 50);
+  for (int i = 0; i < 80; ++i) add_numbered(whole, i);  // window: transitions 30..79, ages 0..49
+  ReplayBuffer shard = ReplayBuffer::shard(kS, 50, kActionDim, ProcessGroup::single(), {0, 50});
+  for (int i = 30; i < 80; ++i) add_numbered(shard, i);
+  REQUIRE(shard.sharded());
+  REQUIRE(shard.size() == 50);
+  REQUIRE(shard.held() == 50);
+  REQUIRE(shard.first_held() == 0);
+  REQUIRE(shard.capacity() == 50);
+  Rng a(11), b(11);
+  TransitionBatch expected(500, kS, kActionDim), got(500, kS, kActionDim);
+  for (int k = 0; k < 3; ++k) {  // the second and third reuse the exchange buffers
+    whole.sample(a, expected);
+    shard.sample(b, got);
+    REQUIRE(got.state == expected.state);
+    REQUIRE(got.action == expected.action);
+    REQUIRE(got.reward == expected.reward);
+    REQUIRE(got.next_state == expected.next_state);
+    REQUIRE(got.not_done == expected.not_done);
+  }
+  REQUIRE(a.below(1000) == b.below(1000));  // the same generator calls
+}
+
+TEST_CASE("a shard refuses parts that are not the window's and more rows than it holds", "[data][replay_buffer]") {
+  const ProcessGroup& one = ProcessGroup::single();
+  REQUIRE_THROWS_WITH(ReplayBuffer::shard(kS, 50, kActionDim, one, {0, 51}),  // a window beyond the capacity
+                      "ReplayBuffer::shard: part starts [0, 51] are not 2 ages from 0, in order, up to at most the "
+                      "capacity 50");
+  REQUIRE_THROWS_AS(ReplayBuffer::shard(kS, 50, kActionDim, one, {0, 10, 20}), std::invalid_argument);  // 2 parts, 1 process
+  REQUIRE_THROWS_AS(ReplayBuffer::shard(kS, 50, kActionDim, one, {5, 20}), std::invalid_argument);  // not from 0
+  ReplayBuffer b = ReplayBuffer::shard(kS, 50, kActionDim, one, {0, 2});
+  add_numbered(b, 0);
+  add_numbered(b, 1);
+  REQUIRE_THROWS_AS(add_numbered(b, 2), std::logic_error);  // a shard never evicts
+  ReplayBuffer empty = ReplayBuffer::shard(kS, 50, kActionDim, one, {0, 0});
+  TransitionBatch batch(4, kS, kActionDim);
+  Rng rng(1);
+  REQUIRE_THROWS_AS(empty.sample(rng, batch), std::logic_error);  // an empty window, as in one process
+}
+
+TEST_CASE("a shard's sample() allocates nothing after the first", "[data][replay_buffer]") {
+  MTF_SKIP_WITHOUT_ALLOCATION_COUNTING();
+  ReplayBuffer b = ReplayBuffer::shard(64, 1000, kActionDim, ProcessGroup::single(), {0, 300});
+  std::vector<float> s(64, 1.0f), a(kActionDim, 0.5f);
+  for (int i = 0; i < 300; ++i) b.add(s.data(), a.data(), 1.0f, s.data(), false);
+  TransitionBatch batch(256, 64, kActionDim);
+  mtf::Rng rng(1);
+  b.sample(rng, batch);  // warm-up: sizes the exchange buffers
+  mtf::test::CountAllocations counter;
+  for (int k = 0; k < 100; ++k) b.sample(rng, batch);
   REQUIRE(counter.counts().heap == 0);
 }

@@ -402,3 +402,101 @@ TEST_CASE("the streaming reader reports every defect as the whole-file parser do
     std::remove(path.c_str());
   }
 }
+
+// ------------------------------------------------------------------ parts of a log (a sharded read)
+
+namespace {
+
+// Reads the log at `path` part by part, in order, as the processes of a sharded read do (each part from
+// the file line and the last id before it, known from the parts before): the sessions of all parts
+// appended, or the first defect's message.
+std::string read_by_parts(const std::string& path, int parts, std::size_t block_bytes, SessionLog& all) {
+  std::int64_t first_line = 2, previous_id = 0;
+  bool have_previous = false;
+  try {
+    for (int p = 0; p < parts; ++p) {
+      SessionLogReader reader(path, block_bytes);
+      all.state_dim = reader.state_dim();
+      reader.read_only(reader.part(p, parts), first_line, have_previous, previous_id);
+      SessionLog block;
+      while (reader.next(block)) {
+        all.append(block);
+        have_previous = true;
+        previous_id = block.sessions.back().id;
+      }
+      first_line = reader.next_line();
+    }
+  } catch (const SessionLogError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("parts of a log tile its steps at session starts, and read in order give the whole log",
+          "[data][session_log][stream]") {
+  const std::string text = longer_text();
+  const std::string path = write_temp(text, "parts.jsonl");
+  const std::string whole = session_log_to_bytes(parse_session_log(text, path));
+  for (int parts : {1, 2, 3, 7, 60}) {  // 60 parts of 40 sessions: some parts are empty
+    SessionLogReader reader(path);
+    std::uint64_t next = reader.steps_begin();
+    int empty = 0;
+    for (int p = 0; p < parts; ++p) {
+      const LogByteRange r = reader.part(p, parts);
+      INFO("parts " << parts << ", part " << p << ": [" << r.begin << ", " << r.end << ")");
+      REQUIRE(r.begin == next);  // contiguous, in order
+      REQUIRE(r.end >= r.begin);
+      // Each part begins at a session's first line (step 0), or is empty at the end of the file.
+      if (r.bytes() > 0) REQUIRE(text.substr(r.begin, 11) == "{\"session\":");
+      if (r.bytes() > 0) REQUIRE(text.substr(r.begin, text.find('\n', r.begin) - r.begin).find("\"step\":0,") != std::string::npos);
+      empty += r.bytes() == 0;
+      next = r.end;
+    }
+    REQUIRE(next == text.size());
+    if (parts == 60) REQUIRE(empty >= 20);
+    if (parts <= 7) REQUIRE(empty == 0);
+    for (std::size_t block : {std::size_t(97), std::size_t(64) << 20}) {
+      SessionLog all;
+      REQUIRE(read_by_parts(path, parts, block, all) == "");
+      REQUIRE(session_log_to_bytes(all) == whole);
+    }
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("parts of a log report every defect as the whole-file parser does", "[data][session_log][stream]") {
+  const std::string text = longer_text();
+  // A session whose "done" is missing right before a part's cut (the next part begins a new session),
+  // besides the streaming reader's defects.
+  const std::string cut_path = write_temp(text, "cut.jsonl");
+  const LogByteRange second = SessionLogReader(cut_path).part(1, 2);
+  std::remove(cut_path.c_str());
+  const std::size_t last_done = text.rfind("\"done\":true", second.begin);
+  const std::vector<std::pair<const char*, std::string>> defects = {
+      {"malformed mid-file", edit_line(text, 60, "\"state\":[0.5", "\"state\":[0.5,")},
+      {"NaN", edit_line(text, 33, "0.25]", "nan]")},
+      {"ids not increasing", edit_line(text, 120, "\"session\":", "\"session\":1")},
+      {"a session open at a part's end", text.substr(0, last_done) + "\"done\":false" + text.substr(last_done + 11)},
+      {"truncated last line", text.substr(0, text.size() - 20)},
+      {"last session not done", text.substr(0, text.rfind("{\"session\""))},
+      {"header only, then garbage", std::string(kHeader) + "{\n"},
+  };
+  for (const auto& [what, bad] : defects) {
+    const std::string path = write_temp(bad, "bad_parts.jsonl");
+    std::string expected;
+    try {
+      parse_session_log(bad, path);
+    } catch (const SessionLogError& e) {
+      expected = e.what();
+    }
+    REQUIRE(!expected.empty());
+    for (int parts : {2, 3, 5}) {
+      INFO(what << ", " << parts << " parts: " << expected);
+      SessionLog all;
+      REQUIRE(read_by_parts(path, parts, 97, all) == expected);
+    }
+    std::remove(path.c_str());
+  }
+}

@@ -25,6 +25,6 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMTF_MPI=ON >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests
+cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests mpi_eval_tests
 cd "$build"
 ctest -L mpi --output-on-failure

@@ -36,6 +36,16 @@ const ProcessGroup& ProcessGroup::single() {
 
 void ProcessGroup::allgather_rows(float* data, std::ptrdiff_t rows, std::ptrdiff_t row_floats,
                                   std::ptrdiff_t parts) const {
+  allgather(data, rows, row_floats, parts, int(sizeof(float)));
+}
+
+void ProcessGroup::allgather_rows(double* data, std::ptrdiff_t rows, std::ptrdiff_t row_doubles,
+                                  std::ptrdiff_t parts) const {
+  allgather(data, rows, row_doubles, parts, int(sizeof(double)));
+}
+
+void ProcessGroup::allgather(void* data, std::ptrdiff_t rows, std::ptrdiff_t row_elements, std::ptrdiff_t parts,
+                             int element_bytes) const {
   if (size_ == 1) return;
 #ifdef MTF_MPI
   // Rank r's rows are the union of its parts' rows: one contiguous block, in rank order.
@@ -43,19 +53,19 @@ void ProcessGroup::allgather_rows(float* data, std::ptrdiff_t rows, std::ptrdiff
     const Range mine = split_range(parts, size_, r);
     const std::ptrdiff_t begin = mine.size() > 0 ? split_range(rows, parts, mine.begin).begin : 0;
     const std::ptrdiff_t end = mine.size() > 0 ? split_range(rows, parts, mine.end - 1).end : 0;
-    const std::ptrdiff_t count = (end - begin) * row_floats, displ = begin * row_floats;
+    const std::ptrdiff_t count = (end - begin) * row_elements, displ = begin * row_elements;
     // MPI counts are int; a block of 2^31 floats (8 GiB) is far beyond engine/limits.hpp's networks.
     if (count > INT_MAX || displ > INT_MAX)
       throw std::length_error("ProcessGroup::allgather_rows: a block of " + std::to_string(count) +
-                              " floats exceeds MPI's int counts");
+                              " elements exceeds MPI's int counts");
     counts_[std::size_t(r)] = int(count);
     displs_[std::size_t(r)] = int(displ);
   }
-  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts_.data(), displs_.data(), MPI_FLOAT,
-                       MPI_COMM_WORLD),
+  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, counts_.data(), displs_.data(),
+                       element_bytes == int(sizeof(double)) ? MPI_DOUBLE : MPI_FLOAT, MPI_COMM_WORLD),
         "MPI_Allgatherv");
 #else
-  (void)data, (void)rows, (void)row_floats, (void)parts;
+  (void)data, (void)rows, (void)row_elements, (void)parts, (void)element_bytes;
 #endif
 }
 

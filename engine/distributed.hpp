@@ -45,6 +45,10 @@ class ProcessGroup {
   /// its parts (owned(parts)). On return every rank holds every row, bit for bit as its owner wrote it.
   /// A no-op in one process. Collective: every rank calls it with the same rows, row_floats and parts.
   void allgather_rows(float* data, std::ptrdiff_t rows, std::ptrdiff_t row_floats, std::ptrdiff_t parts) const;
+  /// The same for rows of doubles (distributed evaluation: per-rollout returns, per-user-day A/B units,
+  /// per-state estimates of ensemble members). The exchange copies bits; what is reduced from the rows is
+  /// reduced by every rank, in row order, after it — never by MPI.
+  void allgather_rows(double* data, std::ptrdiff_t rows, std::ptrdiff_t row_doubles, std::ptrdiff_t parts) const;
 
   /// All-gather of a few integers (counts, offsets, fingerprints): rank r's `count` values `mine` land at
   /// all[r * count .. (r + 1) * count) on every rank (all: size() * count values). In one process a copy.
@@ -71,6 +75,9 @@ class ProcessGroup {
 
  private:
   friend class MpiSession;
+  // The exchange of both allgather_rows: elements of `element_bytes` (4: MPI_FLOAT, 8: MPI_DOUBLE).
+  void allgather(void* data, std::ptrdiff_t rows, std::ptrdiff_t row_elements, std::ptrdiff_t parts,
+                 int element_bytes) const;
   int rank_ = 0, size_ = 1;
   // MPI_Allgatherv's per-rank counts and displacements, sized once per session: an exchange allocates
   // nothing.

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/distributed.hpp"
 #include "rl/data/policy.hpp"
 #include "rl/data/transition_batch.hpp"
 
@@ -44,14 +45,25 @@ const std::vector<std::string>& estimator_names();
 /// A fresh estimator `name` for states of state_dim and actions of action_dim, its preset overridden by
 /// the keys of `config` (an object; errors name `source` and the key). Unknown name: std::invalid_argument
 /// listing the names.
+///
+/// `group`: the processes the estimator's work spreads over (mpirun, issue 15), with the bits of one
+/// process either way. An FQE ensemble of K >= 2 members with K >= the group's size spreads its MEMBERS:
+/// each rank fits its contiguous block of members whole (all gradient_shards in its own threads), the
+/// members' per-state estimates are all-gathered and every rank combines them in member order. Otherwise
+/// (one fit, or fewer members than processes) each fit's gradient SHARDS spread over the ranks, member
+/// after member (gradient_shards >= the processes). Members are independent fits, so spreading them needs
+/// no exchange per step — one per estimate. fit() and estimate_per_state() are then collective.
+/// model_based always spreads shards (its members share a generator and are rolled out together).
 std::unique_ptr<OffPolicyEstimator> make_estimator(const std::string& name, const nlohmann::json& config,
                                                    Index state_dim, Index action_dim,
-                                                   const std::string& source = "estimator config");
+                                                   const std::string& source = "estimator config",
+                                                   const ProcessGroup& group = ProcessGroup::world());
 
 /// The FQE family from a config already read (the online loop's gate, the experiment): `config.ensemble`
 /// fits combined as make_estimator's are, named by the preset the config matches
 /// (fqe, cope, cql_h, bounded_fqe).
 struct FqeConfig;
-std::unique_ptr<OffPolicyEstimator> make_fqe_estimator(const FqeConfig& config, Index state_dim, Index action_dim);
+std::unique_ptr<OffPolicyEstimator> make_fqe_estimator(const FqeConfig& config, Index state_dim, Index action_dim,
+                                                       const ProcessGroup& group = ProcessGroup::world());
 
 }  // namespace mtf

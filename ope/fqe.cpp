@@ -9,8 +9,9 @@
 
 namespace mtf {
 
-ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim)
-    : config_(config), state_dim_(state_dim), action_dim_(action_dim), rng_(config.seed), step_(config.gradient_shards) {
+ConservativeFqe::ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim, const ProcessGroup& group)
+    : config_(config), state_dim_(state_dim), action_dim_(action_dim), rng_(config.seed),
+      step_(config.gradient_shards, group) {
   check_network_size("estimator config", "hidden", state_dim + action_dim, config.hidden, 1, config.q_rows_per_step());
   const CriticSpec spec{state_dim, action_dim, config.hidden};
   q_ = std::make_unique<QNetwork<float>>(spec, rng_);

@@ -55,7 +55,10 @@ struct FqeEstimate {
 
 class ConservativeFqe {
  public:
-  ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim);
+  /// `group`: the processes each gradient step's shards spread over (ShardedStep); ProcessGroup::single()
+  /// fits whole in this process (an ensemble member on its owner rank, ope/estimator.cpp).
+  ConservativeFqe(const FqeConfig& config, Index state_dim, Index action_dim,
+                  const ProcessGroup& group = ProcessGroup::world());
   ConservativeFqe(const ConservativeFqe&) = delete;
   ConservativeFqe& operator=(const ConservativeFqe&) = delete;
 

@@ -38,8 +38,9 @@ void column_moments(const MatrixR<float>& x, Eigen::RowVectorXf& mean, Eigen::Ro
 
 }  // namespace
 
-ModelBasedEstimator::ModelBasedEstimator(const ModelBasedConfig& config, Index state_dim, Index action_dim)
-    : config_(config), S_(state_dim), A_(action_dim), rng_(config.seed), step_(config.gradient_shards) {
+ModelBasedEstimator::ModelBasedEstimator(const ModelBasedConfig& config, Index state_dim, Index action_dim,
+                                         const ProcessGroup& group)
+    : config_(config), S_(state_dim), A_(action_dim), rng_(config.seed), step_(config.gradient_shards, group) {
   check_network_size("model_based config", "hidden", state_dim + action_dim, config.hidden, 1, config.batch_size);
   for (int k = 0; k < config.ensemble; ++k) {
     Member m;

@@ -78,7 +78,10 @@ struct ModelStats {
 
 class ModelBasedEstimator : public OffPolicyEstimator {
  public:
-  ModelBasedEstimator(const ModelBasedConfig& config, Index state_dim, Index action_dim);
+  /// `group`: the processes each gradient step's shards spread over (the members are not spread: they
+  /// share one generator and the rollouts follow their mean at every step).
+  ModelBasedEstimator(const ModelBasedConfig& config, Index state_dim, Index action_dim,
+                      const ProcessGroup& group = ProcessGroup::world());
   std::string name() const override { return "model_based"; }
   void fit(const TransitionBatch& data, Policy& policy, std::ostream* progress = nullptr) override;
   Eigen::ArrayXd estimate_per_state(const MatrixR<float>& initial_states, Policy& policy) override;

@@ -6,7 +6,9 @@
 # the whole read; BCQ, TD3 and CQL+SAC checkpoints at 2 and 3 processes byte-identical to one process
 # with the same total shard count, a control that differs, a resume from 3 processes on 2; the estimator's
 # value at 2 and 3 processes; sharded data (each process reading its part of the log): BCQ checkpoints
-# at 2 and 3 processes equal to one process's; the refusals. About two minutes on 2 shared cores once built.
+# at 2 and 3 processes equal to one process's; distributed evaluation (truth rollouts, A/B arms, FQE
+# ensemble members over processes, mpi_eval_tests and `mtf evaluate --truth` / `mtf ab-test` at 2 and 3
+# processes equal to one); the refusals. About two minutes on 2 shared cores once built.
 # Usage: scripts/mpi.sh [build-dir]   (run as root on Debian 12; mpirun runs as root here because the
 # tests set OMPI_ALLOW_RUN_AS_ROOT; -np 3 on 2 cores uses --oversubscribe)
 set -euo pipefail
@@ -27,6 +29,6 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMTF_MPI=ON >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests mpi_data_tests
+cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests mpi_data_tests mpi_eval_tests
 cd "$build"
 ctest -L mpi --output-on-failure

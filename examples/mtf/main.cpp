@@ -3,7 +3,8 @@
 //
 // Under `mpirun -np N` (a -DMTF_MPI=ON build, issue 15) every process runs the same command on the same
 // inputs; the commands marked distributed spread each gradient step's shards over the processes
-// (engine/distributed.hpp) and give the bits of one process. Only rank 0 writes files and standard
+// (engine/distributed.hpp), or whole rollout blocks, ensemble members and A/B arms (distributed evaluation),
+// and give the bits of one process. Only rank 0 writes files and standard
 // output; the other commands refuse to run with more than one process.
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "engine/distributed.hpp"
@@ -40,7 +42,19 @@ const Command kCommands[] = {
     {"export", "write the serving file of a trained learner (serving/served_policy.hpp loads it)", mtf::cli::export_command},
     {"online", "run the BO or ES online baseline in the simulator with the loop's budget of user-days", mtf::cli::online_command},
     {"experiment", "regenerate the paper's Table 1 and Figures 5-8 on the simulator, true values beside (table1)", mtf::cli::experiment_command},
+    {"ab-test", "an online A/B test of policies in the simulator (paired ADTime, UPIRate, return)", mtf::cli::ab_test_command, true},
 };
+
+// "train, evaluate and ab-test": the commands that spread over processes, for the refusal of the others.
+std::string distributed_commands() {
+  std::vector<std::string> names;
+  for (const Command& c : kCommands)
+    if (c.distributed) names.push_back(c.name);
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return text;
+}
 
 void usage(std::FILE* out) {
   std::fprintf(out, "usage: mtf [--limits FILE] <command> [options]   (mtf <command> --help for a command's options)\n"
@@ -94,8 +108,8 @@ int run(int argc, char** argv) {
     if (name != c.name) continue;
     if (world.distributed() && !c.distributed) {
       if (world.rank() == 0)
-        std::fprintf(stderr, "mtf %s: runs in one process, and this is one of %d (mpirun): only train and evaluate "
-                     "spread over processes; run it without mpirun\n", c.name, world.size());
+        std::fprintf(stderr, "mtf %s: runs in one process, and this is one of %d (mpirun): only %s "
+                     "spread over processes; run it without mpirun\n", c.name, world.size(), distributed_commands().c_str());
       return 2;
     }
     try {

@@ -39,8 +39,15 @@ struct AbReport {
 };
 
 /// Runs every arm over `days` (same users, days and seed for all) and compares each to arms[baseline].
+///
+/// Spread over `group` (distributed evaluation, issue 15): the arms are the unit — each rank simulates
+/// its contiguous block of arms whole (ProcessGroup::owned), exactly as one process simulates that arm,
+/// the per-user-day units of every arm are all-gathered as bits, and every rank computes the report from
+/// them in arm and user-day order. So the report is the same bits at any process count; ranks beyond
+/// the number of arms idle. (Splitting an arm's users over ranks would change its batches and hence a
+/// stochastic policy's noise.) Collective when the group has more than one process.
 AbReport run_ab_test(const Simulator& sim, const std::vector<AbArm>& arms, int baseline, const DaysOptions& days,
-                     const RolloutOptions& options);
+                     const RolloutOptions& options, const ProcessGroup& group = ProcessGroup::single());
 
 nlohmann::json to_json(const AbReport& report);
 

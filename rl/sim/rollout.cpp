@@ -19,6 +19,7 @@ struct Lane {
   Rng lane_rng;                // start times and return decisions
   Session session;
   int member = 0;              // which policy serves the current session
+  int block = 0;               // whose policy stream serves it (LockStep::set_blocks; 0 without blocks)
   double discount = 1.0;
   SessionOutcome outcome;
   UserDay user_day;
@@ -40,11 +41,18 @@ constexpr int kParallelMinSessions = 128;
 class LockStep {
  public:
   LockStep(const Simulator& sim, const MixedPolicy& mixture, const RolloutOptions& options)
-      : sim_(sim), mixture_(&mixture), options_(options), policy_rng_(options.policy_seed) {
+      : sim_(sim), mixture_(&mixture), options_(options), policy_rngs_{Rng(options.policy_seed)} {
     for (const auto& m : mixture.members()) members_.push_back(m.get());
   }
   LockStep(const Simulator& sim, Policy& policy, const RolloutOptions& options)
-      : sim_(sim), members_{&policy}, options_(options), policy_rng_(options.policy_seed) {}
+      : sim_(sim), members_{&policy}, options_(options), policy_rngs_{Rng(options.policy_seed)} {}
+  /// Blocks first..first+count-1 of RolloutOptions::blocks, each with its own policy stream; a lane's
+  /// `block` is then its block's index minus `first`.
+  void set_blocks(std::ptrdiff_t first, std::ptrdiff_t count) {
+    policy_rngs_.clear();
+    for (std::ptrdiff_t b = first; b < first + count; ++b)
+      policy_rngs_.emplace_back(b == 0 ? options_.policy_seed : mix_seed(options_.policy_seed, std::uint64_t(b)));
+  }
   /// Serve each user's sessions by member (*groups)[user] (DaysOptions::member_of_user).
   void set_member_of_user(const std::vector<int>* groups) { member_of_user_ = groups; }
 
@@ -79,21 +87,24 @@ class LockStep {
     std::vector<float> states, actions;
     for (;;) {
       int live = 0;
-      for (std::size_t m = 0; m < members_.size(); ++m) {
-        group.clear();
-        for (int i = 0; i < n_lanes; ++i)
-          if (lanes[i].live && lanes[i].member == static_cast<int>(m)) group.push_back(i);
-        if (group.empty()) continue;
-        const int n = static_cast<int>(group.size());
-        live += n;
-        states.resize(static_cast<std::size_t>(n) * s_dim);
-        actions.resize(static_cast<std::size_t>(n) * kActionDim);
-        for (int g = 0; g < n; ++g)
-          std::copy(lanes[group[g]].state.begin(), lanes[group[g]].state.end(), states.data() + static_cast<long>(g) * s_dim);
-        members_[m]->act(states.data(), n, actions.data(), policy_rng_);
-        for (int g = 0; g < n; ++g)
-          std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lanes[group[g]].action.begin());
-      }
+      // One batch per (member, block): a block's batch is its live lanes whatever else runs beside it.
+      for (std::size_t m = 0; m < members_.size(); ++m)
+        for (std::size_t b = 0; b < policy_rngs_.size(); ++b) {
+          group.clear();
+          for (int i = 0; i < n_lanes; ++i)
+            if (lanes[i].live && lanes[i].member == static_cast<int>(m) && lanes[i].block == static_cast<int>(b))
+              group.push_back(i);
+          if (group.empty()) continue;
+          const int n = static_cast<int>(group.size());
+          live += n;
+          states.resize(static_cast<std::size_t>(n) * s_dim);
+          actions.resize(static_cast<std::size_t>(n) * kActionDim);
+          for (int g = 0; g < n; ++g)
+            std::copy(lanes[group[g]].state.begin(), lanes[group[g]].state.end(), states.data() + static_cast<long>(g) * s_dim);
+          members_[m]->act(states.data(), n, actions.data(), policy_rngs_[b]);
+          for (int g = 0; g < n; ++g)
+            std::copy_n(actions.data() + static_cast<long>(g) * kActionDim, kActionDim, lanes[group[g]].action.begin());
+        }
       if (live == 0) break;
 #pragma omp parallel for schedule(dynamic, 8) if (live >= kParallelMinSessions)
       for (int i = 0; i < n_lanes; ++i) {
@@ -152,7 +163,7 @@ class LockStep {
   const std::vector<int>* member_of_user_ = nullptr;  // set: users' fixed members instead of turns
   std::vector<Policy*> members_;
   const RolloutOptions& options_;
-  Rng policy_rng_;
+  std::vector<Rng> policy_rngs_;  // one per block (one without blocks)
 };
 
 }  // namespace
@@ -197,29 +208,54 @@ std::vector<SessionStart> starts_from_log(const Simulator& sim, const SessionLog
 }
 
 ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
-                         std::uint64_t seed, const RolloutOptions& options, int repetitions) {
+                         std::uint64_t seed, const RolloutOptions& options, int repetitions, const ProcessGroup& group) {
   if (starts.empty() || repetitions < 1) throw std::invalid_argument("true_value: no rollouts");
-  std::vector<SessionStart> all;
-  std::vector<std::uint64_t> seeds;
-  all.reserve(starts.size() * repetitions);
-  for (std::size_t j = 0; j < starts.size(); ++j)
-    for (int r = 0; r < repetitions; ++r) {
-      all.push_back(starts[j]);
-      seeds.push_back(mix_seed(seed, j * repetitions + r));
-    }
+  if (options.blocks < 1) throw std::invalid_argument("true_value: RolloutOptions::blocks must be at least 1");
+  const std::ptrdiff_t total = static_cast<std::ptrdiff_t>(starts.size()) * repetitions, blocks = options.blocks;
   RolloutOptions opts = options;
   opts.record = false;
-  const RolloutResult result = run_sessions(sim, policy, all, seeds, opts);
+  // This rank's blocks and their rollouts: rollout i = j·R + r, seeded by its index alone.
+  const Range mine = group.owned(blocks);
+  LockStep engine(sim, policy, opts);
+  engine.set_blocks(mine.begin, mine.size());
+  std::vector<Lane> lanes;
+  std::vector<std::ptrdiff_t> index;  // lanes[k] runs rollout index[k]
+  for (std::ptrdiff_t b = mine.begin; b < mine.end; ++b) {
+    const Range rollouts = split_range(total, blocks, b);
+    for (std::ptrdiff_t i = rollouts.begin; i < rollouts.end; ++i) index.push_back(i);
+  }
+  lanes.resize(index.size());
+  for (std::size_t k = 0, b = 0; k < lanes.size(); ++k) {
+    while (index[k] >= split_range(total, blocks, mine.begin + std::ptrdiff_t(b)).end) ++b;
+    const SessionStart& start = starts[std::size_t(index[k] / repetitions)];
+    lanes[k].user = start.user;
+    lanes[k].block = static_cast<int>(b);
+    engine.begin_session(lanes[k], start, mix_seed(seed, std::uint64_t(index[k])), 0.0);
+  }
+  engine.run(lanes);
+  // Per rollout: discounted return, first reward, length — as bits, every rank then holding every row.
+  constexpr std::ptrdiff_t kCols = 3;
+  std::vector<double> rows(std::size_t(total * kCols));
+  for (std::size_t k = 0; k < lanes.size(); ++k) {
+    const SessionOutcome& o = lanes[k].finished.front().outcome;
+    double* row = rows.data() + index[k] * kCols;
+    row[0] = o.discounted_return;
+    row[1] = o.first_reward;
+    row[2] = o.length;
+  }
+  group.allgather_rows(rows.data(), total, kCols, blocks);
+  // The reduction in rollout order, the same on every rank and in one process.
   ValueEstimate v;
-  const double n = static_cast<double>(result.sessions.size());
-  v.per_rollout.reserve(result.sessions.size());
+  const double n = static_cast<double>(total);
+  v.per_rollout.reserve(std::size_t(total));
   double sum = 0, sum_sq = 0, first = 0, length = 0;
-  for (const auto& o : result.sessions) {
-    v.per_rollout.push_back(o.discounted_return);
-    sum += o.discounted_return;
-    sum_sq += o.discounted_return * o.discounted_return;
-    first += o.first_reward;
-    length += o.length;
+  for (std::ptrdiff_t i = 0; i < total; ++i) {
+    const double* row = rows.data() + i * kCols;
+    v.per_rollout.push_back(row[0]);
+    sum += row[0];
+    sum_sq += row[0] * row[0];
+    first += row[1];
+    length += row[2];
   }
   v.mean = sum / n;
   v.std_error = n > 1 ? std::sqrt(std::max(0.0, (sum_sq - n * v.mean * v.mean) / (n - 1)) / n) : 0.0;

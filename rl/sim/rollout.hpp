@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/distributed.hpp"
 #include "rl/data/policy.hpp"
 #include "rl/data/reward.hpp"
 #include "rl/data/session_log.hpp"
@@ -27,6 +28,13 @@ struct RolloutOptions {
   double gamma = 0.95;
   std::uint64_t policy_seed = 1;  // the stream passed to Policy::act (exploration noise)
   bool record = false;            // keep every step in RolloutResult::log
+  /// true_value: its rollouts cut into this many contiguous blocks (split_range), each batched apart and
+  /// served by its own policy stream (block 0: policy_seed, block b > 0: mix_seed(policy_seed, b)). A
+  /// stochastic policy draws its noise from one stream for a whole batch, so a rollout's result depends on
+  /// which rollouts share its batch: fixing the blocks fixes that, and a ProcessGroup can then run whole
+  /// blocks on its ranks with the bits of one process (the blocks play the part gradient_shards play in
+  /// training). 1 (the default): every rollout in one batch, one stream, as before blocks existed.
+  int blocks = 1;
 };
 
 struct SessionOutcome {
@@ -74,8 +82,15 @@ struct ValueEstimate {
 
 /// Ground truth: V(π) = mean over starts and R repetitions of the discounted session return,
 /// rollout (j, r) seeded with mix_seed(seed, j·R + r) — the same for every policy (CRN).
+///
+/// Spread over `group` (distributed evaluation, issue 15): each rank rolls out its contiguous block of
+/// options.blocks (ProcessGroup::owned), the per-rollout results (return, first reward, length) are
+/// all-gathered as bits, and every rank reduces all of them in rollout order, as one process does: the
+/// result is the same bits at any process count for the same blocks. Collective when the group has more
+/// than one process (every rank calls it with the same arguments); ranks beyond options.blocks idle.
 ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector<SessionStart>& starts,
-                         std::uint64_t seed, const RolloutOptions& options, int repetitions = 1);
+                         std::uint64_t seed, const RolloutOptions& options, int repetitions = 1,
+                         const ProcessGroup& group = ProcessGroup::single());
 
 /// The value of a mixture that serves a session by member m with probability weights[m], from the
 /// members' true values measured on the same starts and seeds (common random numbers): its mean is

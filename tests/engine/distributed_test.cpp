@@ -190,6 +190,36 @@ TEST_CASE("broadcast: the root's text reaches every rank", "[distributed]") {
   std::string text = world.rank() == root ? "log.jsonl:17: field \"action\": expected 12 values, got 11" : "other";
   world.broadcast(text, root);
   CHECK(text == "log.jsonl:17: field \"action\": expected 12 values, got 11");
+TEST_CASE("allgather_rows of doubles: every rank ends with every rank's rows, bit for bit", "[distributed]") {
+  const ProcessGroup& world = ProcessGroup::world();
+  const Index cols = 5;
+  for (const Index parts : {Index(world.size()), Index(world.size() + 2), Index(1)}) {
+    const Index rows = 7 * parts + 3;
+    // Values whose low bits matter (a float exchange of them would round): 1 + k * 2^-40.
+    auto value = [](Index i, Index j, int owner) { return 1.0 + double(i * 16 + j) * 0x1p-40 + 1000.0 * owner; };
+    std::vector<double> m(std::size_t(rows * cols), -1.0);
+    const Range mine = world.owned(parts);
+    for (Index k = mine.begin; k < mine.end; ++k) {
+      const Range r = split_range(rows, parts, k);
+      for (Index i = r.begin; i < r.end; ++i)
+        for (Index j = 0; j < cols; ++j) m[std::size_t(i * cols + j)] = value(i, j, world.rank());
+    }
+    world.allgather_rows(m.data(), rows, cols, parts);
+    int wrong = 0;
+    for (int owner = 0; owner < world.size(); ++owner) {
+      const Range blocks = split_range(parts, world.size(), owner);
+      for (Index k = blocks.begin; k < blocks.end; ++k) {
+        const Range r = split_range(rows, parts, k);
+        for (Index i = r.begin; i < r.end; ++i)
+          for (Index j = 0; j < cols; ++j) {
+            const double want = value(i, j, owner);
+            wrong += std::memcmp(&m[std::size_t(i * cols + j)], &want, sizeof want) != 0;
+          }
+      }
+    }
+    INFO("rank " << world.rank() << " of " << world.size() << ", parts " << parts);
+    CHECK(wrong == 0);
+  }
 }
 
 TEST_CASE("a sharded step spread over the world gives the bits of the same shards in one process",

@@ -1,8 +1,10 @@
 // tests/ope/estimator_test.cpp — the estimator registry: every name builds and, behind the one interface,
-// estimates the chain MDP's in-distribution value within 2 %; presets and overrides; errors by name.
+// estimates the chain MDP's in-distribution value within 2 %; presets and overrides; errors by name; an
+// ensemble spread over processes.
 #include "ope/estimator.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstring>
 
 #include "ope/fqe.hpp"
@@ -122,4 +124,47 @@ TEST_CASE("an FQE ensemble's settings are checked", "[estimator][config][ensembl
                       Contains("harness.json: field \"ensemble\""));
   REQUIRE_THROWS_WITH(make_estimator("cope", {{"ensemble", 3}, {"pessimism", -1.0}}, 4, 2, "harness.json"),
                       Contains("harness.json: field \"pessimism\""));
+}
+
+namespace {
+// pi(s) = a + 0.2 N(0, 1): a stochastic policy, so every generator that queries it must be where it is in
+// one process (member 0's for the fit's actions, each member's for its estimate).
+struct NoisyConstant1D : Policy {
+  float a;
+  explicit NoisyConstant1D(float v) : a(v) {}
+  void act(const float*, int n, float* out, Rng& rng) override {
+    for (int i = 0; i < n; ++i) out[i] = a + 0.2f * float(rng.normal());
+  }
+  std::string name() const override { return "noisy constant"; }
+};
+}  // namespace
+
+// Distributed evaluation (issue 15): in ope_tests one process; under mpirun (mpi_eval_tests, label mpi) 2 and
+// 3 processes. K >= processes spreads the members, K < processes each member's shards. CHECK only: every
+// rank must reach every exchange.
+TEST_CASE("an FQE ensemble spread over the world gives the estimates of one process, bit for bit",
+          "[estimator][ensemble][distributed]") {
+  const ProcessGroup& world = ProcessGroup::world();
+  const int N = world.size();
+  Rng rng(3);
+  const TransitionBatch data = test::chain_data(40, rng);
+  MatrixR<float> s0(3, 2);
+  s0 << 0.0f, 1.0f, 0.5f, 1.0f, 0.9f, 1.0f;
+  NoisyConstant1D first{0.3f}, second{-0.2f};
+  for (const int K : {N, N + 1, 2, 1}) {
+    // cql_h draws uniform actions on the shards' generators too.
+    const nlohmann::json settings = {{"hidden", {16}}, {"batch_size", 32}, {"steps", 40}, {"target_period", 10},
+                                     {"gradient_shards", std::max(2, N)}, {"ensemble", K},
+                                     {"pessimism", K > 1 ? 0.5 : 0.0}, {"seed", 5}};
+    auto spread = make_estimator("cql_h", settings, 2, 1, "chain", world);
+    auto alone = make_estimator("cql_h", settings, 2, 1, "chain", ProcessGroup::single());
+    for (Policy* policy : {static_cast<Policy*>(&first), static_cast<Policy*>(&second)}) {  // each fit from scratch
+      spread->fit(data, *policy);
+      alone->fit(data, *policy);
+      const Eigen::ArrayXd a = spread->estimate_per_state(s0, *policy), b = alone->estimate_per_state(s0, *policy);
+      INFO("rank " << world.rank() << " of " << N << ", ensemble " << K << ", " << policy->name());
+      CHECK(a.size() == 3);
+      CHECK(std::memcmp(a.data(), b.data(), std::size_t(b.size()) * sizeof(double)) == 0);
+    }
+  }
 }

@@ -1,11 +1,13 @@
 // Tests for rl/sim/rollout.cpp: returns, days and return visits, identical logs from identical seeds,
-// thread-count independence, and the variance reduction of common random numbers.
+// thread-count independence, the variance reduction of common random numbers, and true_value spread
+// over processes (its blocks).
 #include <catch2/catch.hpp>
 
 #include <omp.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -199,4 +201,72 @@ TEST_CASE("simulate_sessions runs whole days until enough sessions, then keeps t
   const RolloutResult day0 = simulate_days(sim, mixed, days, opt);
   REQUIRE(day0.log.sessions.size() < 700);
   REQUIRE(std::equal(day0.log.states.begin(), day0.log.states.end(), log.states.begin()));
+}
+
+// Distributed evaluation (issue 15). In sim_tests the world is one process; the MPI build's mpi_eval_tests
+// runs the [distributed] cases under mpirun with 2 and 3 processes (tests/mpi/CMakeLists.txt). No REQUIRE
+// between two collective calls: a rank that stopped early would leave the others waiting.
+namespace {
+bool same_value_bits(const ValueEstimate& x, const ValueEstimate& y) {
+  return x.per_rollout.size() == y.per_rollout.size() &&
+         std::memcmp(x.per_rollout.data(), y.per_rollout.data(), x.per_rollout.size() * sizeof(double)) == 0 &&
+         std::memcmp(&x.mean, &y.mean, sizeof x.mean) == 0 && std::memcmp(&x.std_error, &y.std_error, sizeof x.std_error) == 0 &&
+         std::memcmp(&x.mean_first_reward, &y.mean_first_reward, sizeof x.mean_first_reward) == 0 &&
+         std::memcmp(&x.mean_length, &y.mean_length, sizeof x.mean_length) == 0;
+}
+}  // namespace
+
+TEST_CASE("true_value spread over the world gives the bits of one process with the same blocks",
+          "[sim][rollout][distributed]") {
+  const Simulator& sim = small_sim();
+  const ProcessGroup& world = ProcessGroup::world();
+  // A stochastic policy: its noise comes from each block's stream, so the blocks are what fixes it.
+  NoisyPolicy noisy(std::make_shared<ConstantPolicy>(Action{}), 0.3);
+  const auto starts = random_starts(sim, 37, 5);
+  // One block per process, more blocks than processes (uneven), and fewer (ranks that only receive).
+  for (const int blocks : {world.size(), 2 * world.size() + 1, 1}) {
+    RolloutOptions opt;
+    opt.policy_seed = 21;
+    opt.blocks = blocks;
+    const ValueEstimate spread = true_value(sim, noisy, starts, 9, opt, 3, world);
+    const ValueEstimate alone = true_value(sim, noisy, starts, 9, opt, 3, ProcessGroup::single());
+    INFO("rank " << world.rank() << " of " << world.size() << ", " << blocks << " blocks");
+    CHECK(spread.per_rollout.size() == 37 * 3);
+    CHECK(same_value_bits(spread, alone));
+  }
+  // The control: other blocks serve the rollouts with other noise, so the comparison above can fail.
+  RolloutOptions three, four;
+  three.blocks = 3;
+  four.blocks = 4;
+  CHECK(true_value(sim, noisy, starts, 9, three, 3).per_rollout != true_value(sim, noisy, starts, 9, four, 3).per_rollout);
+}
+
+TEST_CASE("true_value's blocks change only a stochastic policy's noise, and one block is the single batch of before",
+          "[sim][rollout][distributed]") {
+  const Simulator& sim = small_sim();
+  NoisyPolicy noisy(std::make_shared<ConstantPolicy>(Action{}), 0.3);
+  const auto starts = random_starts(sim, 25, 6);
+  RolloutOptions opt;
+  opt.policy_seed = 21;
+  const ValueEstimate v = true_value(sim, noisy, starts, 9, opt, 2);
+  // blocks = 1: run_sessions over rollout i = j·R + r seeded mix_seed(seed, i), one policy stream.
+  std::vector<SessionStart> all;
+  std::vector<std::uint64_t> seeds;
+  for (std::size_t j = 0; j < starts.size(); ++j)
+    for (int r = 0; r < 2; ++r) {
+      all.push_back(starts[j]);
+      seeds.push_back(mix_seed(9, j * 2 + r));
+    }
+  const RolloutResult direct = run_sessions(sim, noisy, all, seeds, opt);
+  REQUIRE(direct.sessions.size() == v.per_rollout.size());
+  for (std::size_t i = 0; i < all.size(); ++i)
+    REQUIRE(std::memcmp(&direct.sessions[i].discounted_return, &v.per_rollout[i], sizeof(double)) == 0);
+  // A deterministic policy draws no noise: any block count gives its bits.
+  ConstantPolicy constant(Action{});
+  RolloutOptions five = opt;
+  five.blocks = 5;
+  REQUIRE(same_value_bits(true_value(sim, constant, starts, 9, opt, 2), true_value(sim, constant, starts, 9, five, 2)));
+  RolloutOptions none = opt;
+  none.blocks = 0;
+  REQUIRE_THROWS_WITH(true_value(sim, constant, starts, 9, none), Catch::Matchers::Contains("blocks must be at least 1"));
 }

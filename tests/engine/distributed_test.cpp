@@ -190,6 +190,8 @@ TEST_CASE("broadcast: the root's text reaches every rank", "[distributed]") {
   std::string text = world.rank() == root ? "log.jsonl:17: field \"action\": expected 12 values, got 11" : "other";
   world.broadcast(text, root);
   CHECK(text == "log.jsonl:17: field \"action\": expected 12 values, got 11");
+}
+
 TEST_CASE("allgather_rows of doubles: every rank ends with every rank's rows, bit for bit", "[distributed]") {
   const ProcessGroup& world = ProcessGroup::world();
   const Index cols = 5;

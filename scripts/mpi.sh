@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMTF_MPI=ON >/dev/null
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMTF_MPI=ON -DMTF_NATIVE="${MTF_NATIVE:-OFF}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target mtf mpi_engine_tests mpi_data_tests mpi_eval_tests
 cd "$build"
 ctest -L mpi --output-on-failure

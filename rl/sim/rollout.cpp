@@ -218,19 +218,20 @@ ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector
   const Range mine = group.owned(blocks);
   LockStep engine(sim, policy, opts);
   engine.set_blocks(mine.begin, mine.size());
-  std::vector<Lane> lanes;
-  std::vector<std::ptrdiff_t> index;  // lanes[k] runs rollout index[k]
+  // This rank's blocks are contiguous, so its rollouts are one contiguous range: lane k runs rollout my_first + k.
+  const bool any = mine.size() > 0;  // a rank may own no block (fewer blocks than processes)
+  const std::ptrdiff_t my_first = any ? split_range(total, blocks, mine.begin).begin : 0;
+  const std::ptrdiff_t my_end = any ? split_range(total, blocks, mine.end - 1).end : 0;
+  std::vector<Lane> lanes(std::size_t(my_end - my_first));
   for (std::ptrdiff_t b = mine.begin; b < mine.end; ++b) {
     const Range rollouts = split_range(total, blocks, b);
-    for (std::ptrdiff_t i = rollouts.begin; i < rollouts.end; ++i) index.push_back(i);
-  }
-  lanes.resize(index.size());
-  for (std::size_t k = 0, b = 0; k < lanes.size(); ++k) {
-    while (index[k] >= split_range(total, blocks, mine.begin + std::ptrdiff_t(b)).end) ++b;
-    const SessionStart& start = starts[std::size_t(index[k] / repetitions)];
-    lanes[k].user = start.user;
-    lanes[k].block = static_cast<int>(b);
-    engine.begin_session(lanes[k], start, mix_seed(seed, std::uint64_t(index[k])), 0.0);
+    for (std::ptrdiff_t i = rollouts.begin; i < rollouts.end; ++i) {
+      Lane& lane = lanes[std::size_t(i - my_first)];
+      const SessionStart& start = starts[std::size_t(i / repetitions)];
+      lane.user = start.user;
+      lane.block = static_cast<int>(b - mine.begin);
+      engine.begin_session(lane, start, mix_seed(seed, std::uint64_t(i)), 0.0);
+    }
   }
   engine.run(lanes);
   // Per rollout: discounted return, first reward, length — as bits, every rank then holding every row.
@@ -238,7 +239,7 @@ ValueEstimate true_value(const Simulator& sim, Policy& policy, const std::vector
   std::vector<double> rows(std::size_t(total * kCols));
   for (std::size_t k = 0; k < lanes.size(); ++k) {
     const SessionOutcome& o = lanes[k].finished.front().outcome;
-    double* row = rows.data() + index[k] * kCols;
+    double* row = rows.data() + (my_first + std::ptrdiff_t(k)) * kCols;
     row[0] = o.discounted_return;
     row[1] = o.first_reward;
     row[2] = o.length;
